@@ -1,0 +1,1 @@
+"""Dagster code location of the private-domain customer data warehouse."""

@@ -1,0 +1,291 @@
+"""Type a landing file per its contract, split off rejects, and write bronze Parquet.
+
+Layout (see sources/README.md):
+  bronze/<source>/export_date=<d>/<file name>__<sha12>.parquet   good rows, full contract schema
+  bronze/_rejects/<source>/export_date=<d>/<file name>__<sha12>.parquet
+  bronze/<source>/_schema/empty.parquet                          zero rows, so globs never come up empty
+
+A landing file is identified by its content hash: re-dropping an identical file
+finds its Parquet already there and changes nothing; a replaced file (same
+name, new bytes) replaces its Parquet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+import polars as pl
+
+from dagster_project import parsing
+from dagster_project.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
+from sources.contracts import TIMESTAMP_TYPES, Contract
+
+REJECT_SCHEMA = {
+    "source": pl.String, "source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
+    "raw_value": pl.String, "reason": pl.String, "_export_date": pl.Date,
+}
+UTC_TS = pl.Datetime("us", "UTC")
+LINEAGE_SCHEMA = {
+    "_source_file": pl.String, ROW_NUMBER: pl.Int64, "_export_date": pl.Date,
+    "_loaded_at": UTC_TS, "_file_sha256": pl.String,
+}
+# Timestamps outside this window are typos or epoch zeroes, not business events.
+PLAUSIBLE_TIME = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+EXPORT_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def bronze_schema(contract: Contract) -> dict[str, pl.DataType]:
+    """The bronze columns of a source, in order (documented in sources/README.md)."""
+    schema: dict[str, pl.DataType] = {}
+    for col in contract.columns:
+        if col.type in ("text", "id", "json"):
+            schema[col.name] = pl.String
+        elif col.type == "int":
+            schema[col.name] = pl.Int64
+        elif col.type == "decimal":
+            schema[col.name] = pl.Decimal(18, 2)
+        elif col.type in TIMESTAMP_TYPES:
+            schema[col.name] = UTC_TS
+            schema[f"{col.name}_raw"] = pl.String
+        elif col.type == "phone":
+            schema[col.name] = pl.String
+            schema[f"{col.name}_normalized"] = pl.String
+            schema[f"{col.name}_is_masked"] = pl.Boolean
+    schema[EXTRA] = pl.String
+    return schema | LINEAGE_SCHEMA
+
+
+def empty_bronze_frame(contract: Contract) -> pl.DataFrame:
+    return pl.DataFrame(schema=bronze_schema(contract))
+
+
+def _typed_columns(contract: Contract) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """(typed column expressions, reject-reason expressions) for the raw text frame."""
+    typed: list[pl.Expr] = []
+    reasons: list[pl.Expr] = []
+    for col in contract.columns:
+        raw = pl.col(col.name)
+        present = parsing.clean_text(raw).is_not_null()
+        if col.type in ("text", "json"):
+            value = parsing.clean_text(raw)
+            typed.append(value.alias(col.name))
+        elif col.type == "id":
+            value = parsing.clean_id(raw)
+            typed.append(value.alias(col.name))
+        elif col.type == "int":
+            value = parsing.parse_int(raw)
+            typed.append(value.alias(col.name))
+            reasons.append(_reason(col.name, present & value.is_null(), "not an integer"))
+        elif col.type == "decimal":
+            value = parsing.parse_yuan(raw)
+            typed.append(value.alias(col.name))
+            reasons.append(_reason(col.name, present & value.is_null(), "not a yuan amount"))
+        elif col.type in TIMESTAMP_TYPES:
+            value = (
+                parsing.parse_beijing_timestamp(raw) if col.type == "timestamp"
+                else parsing.parse_epoch(raw, "s" if col.type == "unix_s" else "ms")
+            )
+            plausible = value.is_between(*PLAUSIBLE_TIME, closed="left")
+            typed += [pl.when(plausible).then(value).alias(col.name), parsing.clean_text(raw).alias(f"{col.name}_raw")]
+            reasons.append(_reason(col.name, present & value.is_null(), f"unparseable {col.type.replace('_', ' ')}"))
+            reasons.append(_reason(col.name, value.is_not_null() & ~plausible, "timestamp outside 2000-01-01..2100-01-01"))
+        elif col.type == "phone":
+            value = parsing.clean_text(raw)
+            typed += [
+                value.alias(col.name),
+                parsing.normalize_phone(raw).alias(f"{col.name}_normalized"),
+                parsing.is_masked_phone(raw).alias(f"{col.name}_is_masked"),
+            ]
+        else:  # pragma: no cover - contracts are validated on load
+            raise ValueError(col.type)
+        if col.required:
+            reasons.append(_reason(col.name, parsing.clean_id(raw).is_null(), "missing required value"))
+    return typed, reasons
+
+
+def _reason(column: str, failed: pl.Expr, reason: str) -> pl.Expr:
+    return pl.when(failed).then(pl.lit(f"{column}\x1f{reason}"))
+
+
+@dataclass
+class FileResult:
+    source_file: str
+    export_date: dt.date
+    rows: int
+    rejects: int
+    encoding: str
+    skipped: bool = False  # already in bronze with the same content
+    unmapped_headers: list[str] = field(default_factory=list)
+
+
+def type_file(raw: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split an all-text contract frame into (typed good rows, rejects)."""
+    typed, reasons = _typed_columns(contract)
+    checked = raw.with_columns(
+        pl.concat_list(reasons).list.drop_nulls().alias("_reasons") if reasons else pl.lit([], pl.List(pl.String)).alias("_reasons")
+    )
+    bad = checked.filter(pl.col("_reasons").list.len() > 0)
+    rejects = (
+        bad.select(ROW_NUMBER, "_reasons", *[c.name for c in contract.columns])
+        .explode("_reasons")
+        .with_columns(pl.col("_reasons").str.split_exact("\x1f", 1).struct.rename_fields(["column_name", "reason"]))
+        .unnest("_reasons")
+    )
+    if rejects.height:
+        rejects = rejects.with_columns(
+            raw_value=pl.coalesce(
+                [pl.when(pl.col("column_name") == c.name).then(pl.col(c.name).str.slice(0, 500)) for c in contract.columns]
+            )
+        )
+    else:
+        rejects = rejects.with_columns(raw_value=pl.lit(None, pl.String))
+    good = checked.filter(pl.col("_reasons").list.len() == 0).select(ROW_NUMBER, *typed, EXTRA)
+    return good, rejects.select(pl.col(ROW_NUMBER).alias("row_number"), "column_name", "raw_value", "reason")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def landing_files(landing_root: Path, contract: Contract) -> tuple[list[tuple[Path, dt.date]], list[str]]:
+    """The files of a source to read, and problems with the folder layout (named, not fatal)."""
+    source_dir = landing_root / contract.source
+    files, problems = [], []
+    if not source_dir.is_dir():
+        return files, problems
+    for date_dir in sorted(source_dir.iterdir()):
+        if not date_dir.is_dir() or not EXPORT_DATE_DIR.match(date_dir.name):
+            problems.append(f"{date_dir.relative_to(landing_root)}: not an export-date folder (YYYY-MM-DD); ignored")
+            continue
+        try:
+            export_date = dt.date.fromisoformat(date_dir.name)
+        except ValueError:
+            problems.append(f"{date_dir.relative_to(landing_root)}: not a calendar date; ignored")
+            continue
+        for path in sorted(date_dir.iterdir()):
+            if path.name.startswith((".", "~$")):  # editor/Excel lock files
+                continue
+            if path.is_file() and any(fnmatch(path.name.lower(), p) for p in contract.file_patterns):
+                files.append((path, export_date))
+            else:
+                problems.append(f"{path.relative_to(landing_root)}: not a {contract.source} export file; ignored")
+    return files, problems
+
+
+def _partition_dir(root: Path, export_date: dt.date) -> Path:
+    return root / f"export_date={export_date.isoformat()}"
+
+
+def ingest_file(
+    path: Path, export_date: dt.date, landing_root: Path, bronze_root: Path, contract: Contract,
+    loaded_at: dt.datetime, full_refresh: bool = False,
+) -> FileResult:
+    """Ingest one landing file unless its exact content is already in bronze."""
+    source_file = path.relative_to(landing_root).as_posix()
+    sha = sha256_of(path)
+    name = f"{path.name}__{sha[:12]}.parquet"
+    good_dir = _partition_dir(bronze_root / contract.source, export_date)
+    reject_dir = _partition_dir(bronze_root / "_rejects" / contract.source, export_date)
+    target = good_dir / name
+    if target.exists() and not full_refresh:
+        return FileResult(source_file, export_date, 0, 0, "", skipped=True)
+
+    raw = read_landing_file(path, source_file, contract)
+    good, rejects = type_file(raw.frame, contract)
+    lineage = [
+        pl.lit(source_file).alias("_source_file"),
+        pl.lit(export_date).alias("_export_date"),
+        pl.lit(loaded_at).cast(UTC_TS).alias("_loaded_at"),
+        pl.lit(sha).alias("_file_sha256"),
+    ]
+    good = good.with_columns(lineage).select(list(bronze_schema(contract))).cast(bronze_schema(contract))
+    all_rejects = pl.concat(
+        [
+            rejects.with_columns(source=pl.lit(contract.source), source_file=pl.lit(source_file)),
+            pl.DataFrame(raw.rejects, schema={k: v for k, v in REJECT_SCHEMA.items() if k != "_export_date"}),
+        ],
+        how="diagonal_relaxed",
+    ).with_columns(pl.lit(export_date).alias("_export_date")).select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
+
+    # A replaced landing file (same name, new content) supersedes its old Parquet.
+    for directory in (good_dir, reject_dir):
+        for stale in directory.glob(f"{glob_escape(path.name)}__*.parquet"):
+            stale.unlink()
+    _write_atomically(all_rejects.sort("row_number", "column_name"), reject_dir / name)
+    _write_atomically(good, target)  # written last: its presence marks the file as ingested
+    return FileResult(
+        source_file, export_date, good.height, all_rejects["row_number"].n_unique(), raw.encoding,
+        unmapped_headers=[h.strip() for h in raw.unmapped_headers],
+    )
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([\[\]*?])", r"[\1]", name)
+
+
+def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    frame.write_parquet(tmp, compression="zstd", statistics=True)
+    tmp.replace(target)
+
+
+def ensure_schema_files(bronze_root: Path, contract: Contract) -> None:
+    """Zero-row Parquet with the full schema, so dbt sources always find a file."""
+    target = bronze_root / contract.source / "_schema" / "empty.parquet"
+    expected = empty_bronze_frame(contract)
+    if not target.exists() or pl.read_parquet_schema(target) != expected.schema:
+        _write_atomically(expected, target)
+    rejects = bronze_root / "_rejects" / "_schema" / "_schema" / "empty.parquet"
+    if not rejects.exists():
+        _write_atomically(pl.DataFrame(schema=REJECT_SCHEMA), rejects)
+
+
+@dataclass
+class SourceIngestion:
+    source: str
+    files: list[FileResult]
+    unreadable: list[UnreadableFile]
+    layout_problems: list[str]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rejects for f in self.files)
+
+
+def ingest_source(
+    contract: Contract, landing_root: Path, bronze_root: Path, loaded_at: dt.datetime,
+    full_refresh: bool = False,
+) -> SourceIngestion:
+    """Ingest every new or changed landing file of a source; unreadable files are collected, not fatal here."""
+    ensure_schema_files(bronze_root, contract)
+    files, problems = landing_files(landing_root, contract)
+    results, unreadable = [], []
+    for path, export_date in files:
+        try:
+            results.append(ingest_file(path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh))
+        except UnreadableFile as exc:
+            unreadable.append(exc)
+    return SourceIngestion(contract.source, results, unreadable, problems)
+
+
+def read_bronze(bronze_root: Path, source: str, export_dates: set[dt.date] | None = None) -> pl.LazyFrame:
+    """All bronze rows of a source (optionally only some export dates)."""
+    pattern = str(bronze_root / source / "*" / "*.parquet")
+    frame = pl.scan_parquet(pattern, missing_columns="insert", extra_columns="ignore")
+    if export_dates is not None:
+        frame = frame.filter(pl.col("_export_date").is_in(sorted(export_dates)))
+    return frame

@@ -1,0 +1,25 @@
+"""The code location: bronze ingestion -> dbt (staging, identity, marts) -> serving."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project import settings
+from dagster_project.defs.dbt import dbt_resource, warehouse_dbt_models
+from dagster_project.defs.ingestion import bronze_assets
+from dagster_project.defs.serving import serving_duckdb
+
+settings.export_to_environment()
+
+nightly_job = dg.define_asset_job(
+    "nightly_warehouse",
+    selection=dg.AssetSelection.all(),
+    description="Ingest new landing files, build every dbt model and test, publish serving.duckdb.",
+    executor_def=dg.multiprocess_executor.configured({"max_concurrent": 2}),
+)
+
+defs = dg.Definitions(
+    assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb],
+    jobs=[nightly_job],
+    resources={"dbt": dbt_resource()},
+)

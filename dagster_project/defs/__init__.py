@@ -1,0 +1,1 @@
+"""One module per domain: ingestion (bronze), dbt (staging/identity/marts), serving."""

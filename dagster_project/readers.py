@@ -1,0 +1,260 @@
+"""Read one landing file into an all-text polars frame named by contract columns.
+
+Reading is format-specific (CSV, XLSX, JSON Lines); everything after it is not.
+Every cell comes back as text (long ids would otherwise turn into scientific
+notation) together with its 1-based data row number. Problems that make a whole
+file unreadable raise ``UnreadableFile``; problems with single rows come back
+as structural rejects so the rest of the file still loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from sources.contracts import Contract
+
+ROW_NUMBER = "_row_number"
+EXTRA = "_extra"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all; the message names the file and the problem."""
+
+    def __init__(self, source_file: str, problem: str):
+        super().__init__(f"{source_file}: {problem}")
+        self.source_file = source_file
+        self.problem = problem
+
+
+@dataclass
+class RawFile:
+    frame: pl.DataFrame  # contract columns as text + _row_number + _extra
+    encoding: str
+    rejects: list[dict] = field(default_factory=list)  # rows the reader could not split
+    unmapped_headers: list[str] = field(default_factory=list)
+
+
+def read_landing_file(path: Path, source_file: str, contract: Contract) -> RawFile:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx" and "xlsx" in contract.formats:
+        return _read_xlsx(path, source_file, contract)
+    if suffix == ".csv" and "csv" in contract.formats:
+        return _read_csv(path, source_file, contract)
+    if suffix in {".jsonl", ".json", ".ndjson"} and "jsonl" in contract.formats:
+        return _read_jsonl(path, source_file, contract)
+    raise UnreadableFile(source_file, f"{suffix or 'no extension'} is not a format of {contract.source} ({', '.join(contract.formats)})")
+
+
+def decode(data: bytes, source_file: str, encodings: tuple[str, ...]) -> tuple[str, str]:
+    """Decode export bytes; returns (text, encoding name).
+
+    UTF-8 is always tried before GB18030 because GB18030 accepts nearly any
+    byte string and would silently garble UTF-8 exports.
+    """
+    if data.startswith(UTF8_BOM):
+        try:
+            return data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(source_file, f"has a UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3}") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        if not {"gb18030", "gbk"} & set(encodings):
+            raise UnreadableFile(
+                source_file,
+                f"not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}); "
+                f"accepted encodings: {', '.join(encodings)}",
+            ) from utf8_error
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                source_file, f"neither UTF-8 nor GB18030 (undecodable byte at offset {exc.start})"
+            ) from exc
+
+
+def map_headers(headers: list[str], contract: Contract, source_file: str) -> tuple[dict[str, str], list[str]]:
+    """Map export headers to contract column names (first occurrence wins).
+
+    Returns ({export header: column name}, unmapped headers). A missing
+    required column makes the file unreadable.
+    """
+    by_name: dict[str, str] = {}
+    taken: set[str] = set()
+    unmapped = []
+    lookup = {name: col.name for col in contract.columns for name in col.source_names}
+    for header in headers:
+        stripped = header.strip().lstrip("\ufeff").strip()
+        column = lookup.get(stripped)
+        if column is None or column in taken:
+            unmapped.append(header)
+            continue
+        by_name[header] = column
+        taken.add(column)
+    missing = [c for c in contract.required_columns if c.name not in taken]
+    if missing:
+        names = "; ".join(" / ".join(c.source_names) for c in missing)
+        raise UnreadableFile(source_file, f"missing required column(s) {names} for {contract.source}")
+    return by_name, unmapped
+
+
+def _to_contract_frame(frame: pl.DataFrame, contract: Contract, source_file: str) -> RawFile:
+    """Rename to contract columns, add the absent ones as null, pack the rest into _extra."""
+    headers = [c for c in frame.columns if c != ROW_NUMBER]
+    mapping, unmapped = map_headers(headers, contract, source_file)
+    present = set(mapping.values())
+    columns = [pl.col(h).alias(c) for h, c in mapping.items()]
+    columns += [pl.lit(None, pl.String).alias(c.name) for c in contract.columns if c.name not in present]
+    extra = (
+        pl.struct([pl.col(h).alias(h.strip()) for h in unmapped]).struct.json_encode()
+        if unmapped else pl.lit(None, pl.String)
+    )
+    out = frame.select(
+        pl.col(ROW_NUMBER).cast(pl.Int64), *columns, extra.alias(EXTRA)
+    ).select(ROW_NUMBER, *[c.name for c in contract.columns], EXTRA)
+    return RawFile(frame=out, encoding="", unmapped_headers=unmapped)
+
+
+def _read_csv(path: Path, source_file: str, contract: Contract) -> RawFile:
+    data = path.read_bytes()
+    text, encoding = decode(data, source_file, contract.encodings)
+    if not text.strip():
+        raise UnreadableFile(source_file, "file is empty (no header row)")
+    payload = text.encode("utf-8") if encoding != "utf-8" else data
+    rejects: list[dict] = []
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(payload), infer_schema=False, has_header=True, quote_char='"',
+            raise_if_empty=False,
+        ).with_row_index(ROW_NUMBER, offset=1)
+    except pl.exceptions.ComputeError:
+        # A row with the wrong number of fields: split the file with the csv
+        # module (slow, only for broken files) and reject just those rows.
+        frame, rejects = _read_csv_row_by_row(text, contract.source, source_file)
+    raw = _to_contract_frame(frame, contract, source_file)
+    raw.encoding, raw.rejects = encoding, rejects
+    return raw
+
+
+def _read_csv_row_by_row(text: str, source: str, source_file: str) -> tuple[pl.DataFrame, list[dict]]:
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows)
+    good: list[list[str]] = []
+    numbers: list[int] = []
+    rejects = []
+    for number, row in enumerate(rows, start=1):
+        if not row:
+            continue
+        if len(row) != len(header):
+            rejects.append({
+                "source": source, "source_file": source_file, "row_number": number,
+                "column_name": "_row", "raw_value": ",".join(row)[:500],
+                "reason": f"expected {len(header)} fields, found {len(row)}",
+            })
+            continue
+        good.append(row)
+        numbers.append(number)
+    names = _dedupe_names(header)
+    frame = pl.DataFrame(
+        {name: [r[i] or None for r in good] for i, name in enumerate(names)}, schema={n: pl.String for n in names}
+    ).with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
+    return frame, rejects
+
+
+def _dedupe_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        count = seen.get(name, 0)
+        names.append(name if count == 0 else f"{name}_duplicated_{count - 1}")
+        seen[name] = count + 1
+    return names
+
+
+def _read_xlsx(path: Path, source_file: str, contract: Contract) -> RawFile:
+    import fastexcel  # calamine: a fast, maintained XLSX reader
+
+    try:
+        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=0, dtypes="string")
+        frame = sheet.to_polars()
+    except Exception as exc:  # fastexcel raises its own error types for broken zips/sheets
+        raise UnreadableFile(source_file, f"cannot read XLSX ({type(exc).__name__}: {exc})") from exc
+    if not frame.columns:
+        raise UnreadableFile(source_file, "XLSX first sheet is empty (no header row)")
+    frame = frame.with_row_index(ROW_NUMBER, offset=1)
+    # Spreadsheets often end with formatted but empty rows: they are not records.
+    values = [c for c in frame.columns if c != ROW_NUMBER]
+    frame = frame.filter(~pl.all_horizontal(pl.col(values).is_null()))
+    raw = _to_contract_frame(frame, contract, source_file)
+    raw.encoding = "xlsx"
+    return raw
+
+
+def _read_jsonl(path: Path, source_file: str, contract: Contract) -> RawFile:
+    data = path.read_bytes()
+    text, encoding = decode(data, source_file, contract.encodings or ("utf-8",))
+    if encoding != "utf-8":
+        data = text.encode("utf-8")
+    schema = _json_schema(contract)
+    rejects: list[dict] = []
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
+        line_numbers = _nonblank_line_numbers(data)
+    except pl.exceptions.ComputeError:
+        data, line_numbers, rejects = _split_valid_json_lines(data, contract.source, source_file)
+        frame = pl.read_ndjson(io.BytesIO(data), schema=schema) if line_numbers else pl.DataFrame(schema=schema)
+    if frame.height != len(line_numbers):
+        raise UnreadableFile(source_file, "JSON Lines file could not be split into one object per line")
+    columns = [_json_column(col.path).alias(col.name) for col in contract.columns]
+    out = frame.select(
+        pl.Series(ROW_NUMBER, line_numbers, dtype=pl.Int64), *columns, pl.lit(None, pl.String).alias(EXTRA)
+    )
+    return RawFile(frame=out, encoding=encoding, rejects=rejects)
+
+
+def _json_schema(contract: Contract) -> dict[str, pl.DataType]:
+    """Every leaf as text; nested objects as structs of text (numbers and lists come back as text)."""
+    roots: dict[str, set[str]] = {}
+    for col in contract.columns:
+        root, _, rest = col.path.partition(".")
+        roots.setdefault(root, set())
+        if rest:
+            roots[root].add(rest.split(".")[0])
+    return {
+        root: pl.Struct({f: pl.String for f in sorted(fields)}) if fields else pl.String
+        for root, fields in roots.items()
+    }
+
+
+def _json_column(path: str) -> pl.Expr:
+    root, _, rest = path.partition(".")
+    return pl.col(root).struct.field(rest) if rest else pl.col(root)
+
+
+def _nonblank_line_numbers(data: bytes) -> list[int]:
+    return [i for i, line in enumerate(data.split(b"\n"), start=1) if line.strip()]
+
+
+def _split_valid_json_lines(data: bytes, source: str, source_file: str) -> tuple[bytes, list[int], list[dict]]:
+    """Keep the lines that are JSON objects; the others become row rejects."""
+    lines = pl.Series("line", data.decode("utf-8").split("\n"))
+    checked = lines.to_frame().with_row_index("n", offset=1).filter(pl.col("line").str.strip_chars() != "")
+    checked = checked.with_columns(
+        ok=pl.col("line").str.strip_chars().str.starts_with("{")
+        & pl.col("line").str.json_path_match("$").is_not_null()
+    )
+    bad = checked.filter(~pl.col("ok"))
+    rejects = [
+        {"source": source, "source_file": source_file, "row_number": n, "column_name": "_line",
+         "raw_value": line[:500], "reason": "malformed JSON line"}
+        for n, line in bad.select("n", "line").iter_rows()
+    ]
+    good = checked.filter(pl.col("ok"))
+    payload = "\n".join(good["line"].to_list()).encode("utf-8")
+    return payload, good["n"].to_list(), rejects

@@ -1,0 +1,52 @@
+"""Where things live, from the environment (documented in the README).
+
+LANDING_DIR    landing root (<source>/<export_date>/<file>)       default: data/landing
+WAREHOUSE_DIR  bronze Parquet, warehouse.duckdb, serving.duckdb    default: data/warehouse
+AS_OF_DATE     logical run date (YYYY-MM-DD)                       default: today in Beijing
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def landing_dir() -> Path:
+    return Path(os.environ.get("LANDING_DIR") or PROJECT_ROOT / "data" / "landing").resolve()
+
+
+def warehouse_dir() -> Path:
+    return Path(os.environ.get("WAREHOUSE_DIR") or PROJECT_ROOT / "data" / "warehouse").resolve()
+
+
+def bronze_dir() -> Path:
+    return warehouse_dir() / "bronze"
+
+
+def warehouse_db() -> Path:
+    return warehouse_dir() / "warehouse.duckdb"
+
+
+def serving_db() -> Path:
+    return warehouse_dir() / "serving.duckdb"
+
+
+def as_of_date() -> dt.date:
+    raw = os.environ.get("AS_OF_DATE")
+    if raw:
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError as exc:
+            raise ValueError(f"AS_OF_DATE={raw!r} is not a YYYY-MM-DD date") from exc
+    return dt.datetime.now(BEIJING).date()
+
+
+def export_to_environment() -> None:
+    """dbt reads WAREHOUSE_DIR/AS_OF_DATE through env_var(): make the defaults visible to it."""
+    os.environ.setdefault("WAREHOUSE_DIR", str(warehouse_dir()))
+    os.environ.setdefault("LANDING_DIR", str(landing_dir()))

@@ -1,0 +1,1 @@
+"""Landing-source contracts and the demo landing generator."""

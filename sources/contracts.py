@@ -1,0 +1,138 @@
+"""Load the declarative landing contracts in ``sources/contracts/*.yml``.
+
+A contract says how one landing source looks (formats, encodings, headers and
+their aliases, types, required fields, personal data, identifiers). Everything
+the ingestion does per source is derived from it, so adding an export type
+means adding a YAML file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+
+COLUMN_TYPES = {"text", "id", "int", "decimal", "timestamp", "unix_s", "unix_ms", "phone", "json"}
+TIMESTAMP_TYPES = {"timestamp", "unix_s", "unix_ms"}
+FORMATS = {"csv", "xlsx", "jsonl"}
+IDENTIFIER_TYPES = {
+    "wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id", "wecom_external_userid",
+    "phone", "crm_member_id", "tmall_buyer", "order",
+}
+# Lineage columns every bronze table carries, in this order.
+LINEAGE_COLUMNS = ("_source_file", "_row_number", "_export_date", "_loaded_at", "_file_sha256")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    header: str | None = None  # CSV/XLSX header
+    path: str | None = None  # JSON path, dotted
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    pii: bool = False
+    identifier: str | None = None
+    strength: str | None = None  # phones: strong / member / buyer / receiver / weak
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """Every header name that maps to this column, the canonical one first."""
+        return ((self.header,) if self.header else ()) + self.aliases
+
+
+@dataclass(frozen=True)
+class Contract:
+    source: str
+    description: str
+    system: str
+    formats: tuple[str, ...]
+    file_patterns: tuple[str, ...]
+    encodings: tuple[str, ...]
+    record_key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    record_key_fallback: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.source} has no column {name!r}")
+
+    @property
+    def is_json(self) -> bool:
+        return self.formats == ("jsonl",)
+
+    @property
+    def required_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    @property
+    def pii_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.pii)
+
+
+def _parse(raw: dict, path: Path) -> Contract:
+    columns = tuple(
+        Column(
+            name=c["name"], type=c["type"], header=c.get("header"), path=c.get("path"),
+            aliases=tuple(c.get("aliases", ())), required=bool(c.get("required", False)),
+            pii=bool(c.get("pii", False)), identifier=c.get("identifier"),
+            strength=c.get("strength"),
+        )
+        for c in raw["columns"]
+    )
+    contract = Contract(
+        source=raw["source"], description=raw["description"], system=raw["system"],
+        formats=tuple(raw["format"]), file_patterns=tuple(raw["file_patterns"]),
+        encodings=tuple(raw.get("encodings", ())), record_key=tuple(raw["record_key"]),
+        record_key_fallback=tuple(raw.get("record_key_fallback", ())), columns=columns,
+    )
+    _validate(contract, path)
+    return contract
+
+
+def _validate(contract: Contract, path: Path) -> None:
+    problems = []
+    if contract.source != path.stem:
+        problems.append(f"source {contract.source!r} differs from the file name")
+    if not set(contract.formats) <= FORMATS:
+        problems.append(f"unknown format in {contract.formats}")
+    names = [c.name for c in contract.columns]
+    if len(set(names)) != len(names):
+        problems.append("duplicate column names")
+    headers = [h for c in contract.columns for h in c.source_names]
+    if len(set(headers)) != len(headers):
+        problems.append("a header or alias maps to two columns")
+    for col in contract.columns:
+        if col.type not in COLUMN_TYPES:
+            problems.append(f"{col.name}: unknown type {col.type!r}")
+        if contract.is_json and not col.path:
+            problems.append(f"{col.name}: JSON sources need a path")
+        if not contract.is_json and not col.header:
+            problems.append(f"{col.name}: tabular sources need a header")
+        if col.identifier and col.identifier not in IDENTIFIER_TYPES:
+            problems.append(f"{col.name}: unknown identifier type {col.identifier!r}")
+    for key in contract.record_key + contract.record_key_fallback:
+        if key not in names:
+            problems.append(f"record key {key!r} is not a column")
+    if problems:
+        raise ValueError(f"invalid contract {path}: " + "; ".join(problems))
+
+
+@cache
+def load_contracts() -> dict[str, Contract]:
+    """All contracts by source name, sorted by name."""
+    contracts = {}
+    for path in sorted(CONTRACTS_DIR.glob("*.yml")):
+        contract = _parse(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+        contracts[contract.source] = contract
+    return contracts
+
+
+def get_contract(source: str) -> Contract:
+    return load_contracts()[source]
