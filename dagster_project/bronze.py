@@ -17,6 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -64,52 +65,66 @@ def empty_bronze_frame(contract: Contract) -> pl.DataFrame:
     return pl.DataFrame(schema=bronze_schema(contract))
 
 
-def _typed_columns(contract: Contract) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """(typed column expressions, reject-reason expressions) for the raw text frame."""
-    typed: list[pl.Expr] = []
-    reasons: list[pl.Expr] = []
+@dataclass(frozen=True)
+class _TypingPlan:
+    """Polars expressions that type one contract, built once per contract.
+
+    Three cheap passes instead of one huge expression: clean every text cell
+    once, parse the cleaned text, then flag values that did not parse.
+    """
+
+    clean: list[pl.Expr]
+    parse: list[pl.Expr]
+    checks: list[tuple[str, str, pl.Expr]]  # (column, reason, failed flag)
+    output: list[str]
+
+
+@cache
+def _typing_plan(contract: Contract) -> _TypingPlan:
+    clean, parse, checks = [], [], []
     for col in contract.columns:
-        raw = pl.col(col.name)
-        present = parsing.clean_text(raw).is_not_null()
+        name, text = col.name, pl.col(col.name)
+        clean.append(parsing.clean_text(text).alias(name))
+        present = text.is_not_null()
+        parsed = pl.col(f"__typed__{name}")
         if col.type in ("text", "json"):
-            value = parsing.clean_text(raw)
-            typed.append(value.alias(col.name))
+            parse.append(text.alias(f"__typed__{name}"))
         elif col.type == "id":
-            value = parsing.clean_id(raw)
-            typed.append(value.alias(col.name))
+            parse.append(parsing.clean_id(text, already_clean=True).alias(f"__typed__{name}"))
         elif col.type == "int":
-            value = parsing.parse_int(raw)
-            typed.append(value.alias(col.name))
-            reasons.append(_reason(col.name, present & value.is_null(), "not an integer"))
+            parse.append(parsing.parse_int(text, already_clean=True).alias(f"__typed__{name}"))
+            checks.append((name, "not an integer", present & parsed.is_null()))
         elif col.type == "decimal":
-            value = parsing.parse_yuan(raw)
-            typed.append(value.alias(col.name))
-            reasons.append(_reason(col.name, present & value.is_null(), "not a yuan amount"))
+            parse.append(parsing.parse_yuan(text, already_clean=True).alias(f"__typed__{name}"))
+            checks.append((name, "not a yuan amount", present & parsed.is_null()))
         elif col.type in TIMESTAMP_TYPES:
             value = (
-                parsing.parse_beijing_timestamp(raw) if col.type == "timestamp"
-                else parsing.parse_epoch(raw, "s" if col.type == "unix_s" else "ms")
+                parsing.parse_beijing_timestamp(text, already_clean=True) if col.type == "timestamp"
+                else parsing.parse_epoch(text, "s" if col.type == "unix_s" else "ms", already_clean=True)
             )
-            plausible = value.is_between(*PLAUSIBLE_TIME, closed="left")
-            typed += [pl.when(plausible).then(value).alias(col.name), parsing.clean_text(raw).alias(f"{col.name}_raw")]
-            reasons.append(_reason(col.name, present & value.is_null(), f"unparseable {col.type.replace('_', ' ')}"))
-            reasons.append(_reason(col.name, value.is_not_null() & ~plausible, "timestamp outside 2000-01-01..2100-01-01"))
+            parse.append(value.alias(f"__typed__{name}"))
+            checks.append((name, f"unparseable {col.type.replace('_', ' ')}", present & parsed.is_null()))
+            checks.append((name, "timestamp outside 2000-01-01..2100-01-01",
+                           parsed.is_not_null() & ~parsed.is_between(*PLAUSIBLE_TIME, closed="left")))
         elif col.type == "phone":
-            value = parsing.clean_text(raw)
-            typed += [
-                value.alias(col.name),
-                parsing.normalize_phone(raw).alias(f"{col.name}_normalized"),
-                parsing.is_masked_phone(raw).alias(f"{col.name}_is_masked"),
+            parse += [
+                text.alias(f"__typed__{name}"),
+                parsing.normalize_phone(text, already_clean=True).alias(f"{name}_normalized"),
+                parsing.is_masked_phone(text, already_clean=True).alias(f"{name}_is_masked"),
             ]
         else:  # pragma: no cover - contracts are validated on load
             raise ValueError(col.type)
         if col.required:
-            reasons.append(_reason(col.name, parsing.clean_id(raw).is_null(), "missing required value"))
-    return typed, reasons
-
-
-def _reason(column: str, failed: pl.Expr, reason: str) -> pl.Expr:
-    return pl.when(failed).then(pl.lit(f"{column}\x1f{reason}"))
+            required = parsing.clean_id(text, already_clean=True) if col.type == "id" else text
+            checks.insert(len(checks), (name, "missing required value", required.is_null()))
+    output = []
+    for col in contract.columns:
+        output.append(f"__typed__{col.name}")
+        if col.type in TIMESTAMP_TYPES:
+            output.append(f"{col.name}_raw")
+        elif col.type == "phone":
+            output += [f"{col.name}_normalized", f"{col.name}_is_masked"]
+    return _TypingPlan(clean, parse, checks, output)
 
 
 @dataclass
@@ -125,27 +140,44 @@ class FileResult:
 
 def type_file(raw: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split an all-text contract frame into (typed good rows, rejects)."""
-    typed, reasons = _typed_columns(contract)
-    checked = raw.with_columns(
-        pl.concat_list(reasons).list.drop_nulls().alias("_reasons") if reasons else pl.lit([], pl.List(pl.String)).alias("_reasons")
-    )
-    bad = checked.filter(pl.col("_reasons").list.len() > 0)
-    rejects = (
-        bad.select(ROW_NUMBER, "_reasons", *[c.name for c in contract.columns])
-        .explode("_reasons")
-        .with_columns(pl.col("_reasons").str.split_exact("\x1f", 1).struct.rename_fields(["column_name", "reason"]))
-        .unnest("_reasons")
-    )
-    if rejects.height:
-        rejects = rejects.with_columns(
-            raw_value=pl.coalesce(
-                [pl.when(pl.col("column_name") == c.name).then(pl.col(c.name).str.slice(0, 500)) for c in contract.columns]
-            )
+    plan = _typing_plan(contract)
+    timestamp_raw = [
+        pl.col(c.name).alias(f"{c.name}_raw") for c in contract.columns if c.type in TIMESTAMP_TYPES
+    ]
+    flags = [flag.alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
+    # lazy: eager evaluation would skip common-subexpression elimination
+    flagged = (
+        raw.lazy().with_columns(plan.clean).with_columns(timestamp_raw).with_columns(plan.parse)
+        .with_columns(flags)
+        .with_columns(
+            pl.any_horizontal(pl.col(f"__fail__{i}") for i in range(len(flags))).alias("__bad")
+            if flags else pl.lit(False).alias("__bad")
         )
-    else:
-        rejects = rejects.with_columns(raw_value=pl.lit(None, pl.String))
-    good = checked.filter(pl.col("_reasons").list.len() == 0).select(ROW_NUMBER, *typed, EXTRA)
-    return good, rejects.select(pl.col(ROW_NUMBER).alias("row_number"), "column_name", "raw_value", "reason")
+        .collect()
+    )
+    renames = {f"__typed__{c.name}": c.name for c in contract.columns}
+    good = flagged.filter(~pl.col("__bad")).select(ROW_NUMBER, *plan.output, EXTRA).rename(renames)
+    bad = flagged.filter(pl.col("__bad"))
+    parts = [
+        bad.filter(pl.col(f"__fail__{i}")).select(
+            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(column).alias("column_name"), pl.lit(reason).alias("reason")
+        )
+        for i, (column, reason, _) in enumerate(plan.checks)
+    ]
+    reject_schema = {"row_number": pl.Int64, "column_name": pl.String, "raw_value": pl.String, "reason": pl.String}
+    if not parts or not bad.height:
+        return good, pl.DataFrame(schema=reject_schema)
+    # The value as exported (not the cleaned one) goes into the rejects.
+    originals = (
+        raw.filter(pl.col(ROW_NUMBER).is_in(bad[ROW_NUMBER].implode()))
+        .select(ROW_NUMBER, *[c.name for c in contract.columns])
+        .unpivot(index=ROW_NUMBER, variable_name="column_name", value_name="raw_value")
+        .rename({ROW_NUMBER: "row_number"})
+    )
+    rejects = pl.concat(parts).join(originals, on=["row_number", "column_name"], how="left").select(
+        "row_number", "column_name", pl.col("raw_value").str.slice(0, 500), "reason"
+    )
+    return good, rejects.cast(reject_schema)
 
 
 def sha256_of(path: Path) -> str:

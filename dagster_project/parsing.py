@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import polars as pl
 
-BEIJING = "Asia/Shanghai"
 
 # Full-width digits and punctuation that Chinese exports and hand-typed cells use.
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
@@ -28,33 +27,44 @@ def fullwidth_to_ascii(expr: pl.Expr) -> pl.Expr:
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
-    """Trim (incl. tabs and the ideographic space), unwrap Excel's ``="..."``, map null tokens."""
-    trimmed = expr.str.strip_chars(" \t\r\n\u3000\ufeff")
-    unwrapped = trimmed.str.replace(r'^="(.*)"$', "$1").str.strip_chars(" \t\u3000")
-    return pl.when(unwrapped.is_in(TEXT_NULL_TOKENS)).then(None).otherwise(unwrapped)
+    """Trim whitespace (tabs and the ideographic space included) and map null tokens to null.
+
+    This runs on every cell of every export, so it is kept to two cheap
+    string operations; id-specific cleaning lives in ``clean_id``.
+    """
+    trimmed = expr.str.strip_chars()  # Unicode White_Space: also \t, \u3000, \u00a0
+    return pl.when(~trimmed.is_in(TEXT_NULL_TOKENS)).then(trimmed)
 
 
-def clean_id(expr: pl.Expr) -> pl.Expr:
-    """An identifier as text: like clean_text, plus a leading ``'`` (Excel text marker) removed."""
-    cleaned = clean_text(expr).str.strip_chars_start("'").str.strip_chars(" \t\u3000")
-    return pl.when(cleaned == "").then(None).otherwise(cleaned)
+def clean_id(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
+    """An identifier as text: unwrap Excel's ``="..."`` and drop a leading ``'`` text marker."""
+    text = expr if already_clean else clean_text(expr)
+    unwrapped = pl.when(text.str.starts_with('="') & text.str.ends_with('"')).then(
+        text.str.strip_prefix('="').str.strip_suffix('"')
+    ).otherwise(text)
+    cleaned = unwrapped.str.strip_chars_start("'").str.strip_chars()
+    return pl.when(cleaned != "").then(cleaned)
 
 
-def parse_int(expr: pl.Expr) -> pl.Expr:
+def _clean(expr: pl.Expr, already_clean: bool) -> pl.Expr:
+    return expr if already_clean else clean_text(expr)
+
+
+def parse_int(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     """Integers as exported (``12``, ``-3``, ``12.0`` from a spreadsheet, ``1,200``)."""
-    text = fullwidth_to_ascii(clean_text(expr)).str.replace_all(r"[,\s]", "")
+    text = fullwidth_to_ascii(_clean(expr, already_clean)).str.replace_all(r"[,\s]", "")
     text = pl.when(text.is_in(NULL_TOKENS)).then(None).otherwise(text)
     valid = text.str.contains(r"^[+-]?\d{1,18}(\.0+)?$")
     return pl.when(valid).then(text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
 
 
-def parse_yuan(expr: pl.Expr) -> pl.Expr:
+def parse_yuan(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     """Yuan amounts to DECIMAL(18,2): ``"1,299.00"``, ``¥12``, ``12元``, full-width digits.
 
     ``——``/``-``/empty are null, never 0. Anything else that is not a plain
     number (``abc``, ``12.3.4``) is null too, so the caller can reject it.
     """
-    text = fullwidth_to_ascii(clean_text(expr))
+    text = fullwidth_to_ascii(_clean(expr, already_clean))
     text = text.str.replace_all(r"[,\s元¥￥]|^RMB|^CNY", "")
     text = pl.when(text.is_in(NULL_TOKENS)).then(None).otherwise(text)
     valid = text.str.contains(r"^[+-]?(\d{1,16}(\.\d*)?|\.\d+)$")
@@ -63,53 +73,58 @@ def parse_yuan(expr: pl.Expr) -> pl.Expr:
     )
 
 
-# Beijing wall-clock formats seen in exports, most common first. chrono accepts
-# unpadded month/day/hour for %m/%d/%H, which covers Excel's ``2025/1/5 9:03``.
-_TIMESTAMP_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y%m%d%H%M%S",
-)
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 # Spreadsheet serial days count from 1899-12-30; accept 1982..2064 only, so a
 # stray number is not mistaken for a date.
 _EXCEL_EPOCH = pl.datetime(1899, 12, 30)
 _EXCEL_SERIAL_RANGE = (30000.0, 60000.0)
+# China has not used daylight saving time since 1991, so Beijing wall time is
+# UTC+8 for every timestamp we accept (2000 onwards): a fixed offset is exact
+# and much cheaper than a time-zone lookup per value.
+_BEIJING_OFFSET = pl.duration(hours=8)
 
 
-def parse_beijing_timestamp(expr: pl.Expr) -> pl.Expr:
-    """Naive Beijing wall time (or an Excel serial) to a UTC timestamp."""
-    text = fullwidth_to_ascii(clean_text(expr))
-    text = text.str.replace(r"(:\d{2})\.\d+$", "$1")  # drop fractional seconds of ``...:SS.000``
-    candidates = [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in _TIMESTAMP_FORMATS]
-    candidates += [
-        text.str.strptime(pl.Date, f, strict=False).cast(pl.Datetime("us")) for f in _DATE_FORMATS
-    ]
+def parse_beijing_timestamp(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
+    """Naive Beijing wall time (or an Excel serial) to a UTC timestamp.
+
+    Accepted: ``YYYY-MM-DD HH:MM[:SS[.fff]]``, ``YYYY/M/D H:MM[:SS]`` (Excel
+    re-save), ISO ``T``, a date alone, and Excel serial days. All shapes are
+    rewritten to ``YYYY-MM-DD HH:MM:SS`` first so one strptime parses them.
+    """
+    text = fullwidth_to_ascii(_clean(expr, already_clean))
+    canonical = (
+        text.str.replace_all("/", "-", literal=True)
+        .str.replace("T", " ", literal=True)
+        .str.replace_all(r"\b(\d)\b", "0$1")  # unpadded month, day, hour
+        .str.replace(r"(:\d{2})\.\d+$", "$1")  # fractional seconds
+    )
+    length = canonical.str.len_bytes()
+    canonical = (
+        pl.when(length == 16).then(canonical + ":00")
+        .when(length == 10).then(canonical + " 00:00:00")
+        .otherwise(canonical)
+    )
+    wall = canonical.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
     serial = pl.when(text.str.contains(r"^\d{5}(\.\d+)?$")).then(text.cast(pl.Float64, strict=False))
     serial = pl.when(serial.is_between(*_EXCEL_SERIAL_RANGE)).then(serial)
     from_serial = _EXCEL_EPOCH + pl.duration(milliseconds=(serial * 86_400_000).round(0).cast(pl.Int64))
-    candidates.append(from_serial.cast(pl.Datetime("us")))
-    wall = pl.coalesce(candidates)
-    return wall.dt.replace_time_zone(BEIJING, ambiguous="earliest").dt.convert_time_zone("UTC")
+    wall = pl.coalesce(wall, from_serial.cast(pl.Datetime("us")))
+    return (wall - _BEIJING_OFFSET).dt.replace_time_zone("UTC")
 
 
-def parse_epoch(expr: pl.Expr, unit: str) -> pl.Expr:
+def parse_epoch(expr: pl.Expr, unit: str, already_clean: bool = False) -> pl.Expr:
     """Unix seconds (``s``) or milliseconds (``ms``) to a UTC timestamp; 0 and negatives are not times."""
-    number = parse_int(expr)
+    number = parse_int(expr, already_clean)
     number = pl.when(number > 0).then(number)
     return pl.from_epoch(number, time_unit=unit).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
-def normalize_phone(expr: pl.Expr) -> pl.Expr:
+def normalize_phone(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     """A phone cell to ``+86`` + 11 digits (mainland) or ``+<cc><digits>`` (other countries).
 
     Masked numbers (``138****1234``) and anything that is not a phone become
     null: they are kept in the raw column but never join identities.
     """
-    text = fullwidth_to_ascii(clean_text(expr)).str.replace_all(r"[\s\-()'\u00a0]", "")
+    text = fullwidth_to_ascii(_clean(expr, already_clean)).str.replace_all(r"[\s\-()'\u00a0]", "")
     mainland = text.str.replace(r"^(\+86|0086|86)(1\d{10})$", "$2")
     is_mainland = mainland.str.contains(r"^1[3-9]\d{9}$")
     foreign = text.str.replace(r"^00", "+")
@@ -120,5 +135,5 @@ def normalize_phone(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def is_masked_phone(expr: pl.Expr) -> pl.Expr:
-    return fullwidth_to_ascii(clean_text(expr)).str.contains(r"\*").fill_null(False)
+def is_masked_phone(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
+    return _clean(expr, already_clean).str.contains("*", literal=True).fill_null(False)

@@ -92,7 +92,8 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         yield dg.AssetCheckResult(
             check_name=EXPECTATIONS_CHECK,
             asset_key=key,
-            passed=summary.passed_errors if summary else True,
+            # Warnings fail the check visibly but only ERROR severity blocks downstream assets.
+            passed=summary is None or not summary.failures,
             severity=dg.AssetCheckSeverity.ERROR
             if summary and not summary.passed_errors else dg.AssetCheckSeverity.WARN,
             metadata=summary.to_metadata() if summary else {"note": "no new files in this run"},

@@ -1,0 +1,37 @@
+-- audit.rejects: the rejects table of landing.md, one row per rejected bronze row/column.
+-- Every bronze asset writes its rejects next to its rows
+-- ($WAREHOUSE_DIR/bronze/_rejects/<source>/export_date=<d>/<file>.parquet; a zero-row
+-- _rejects/_schema/_schema/empty.parquet keeps the glob non-empty), so this model
+-- depends on all twelve of them:
+{%- for source_name in ['crm_members', 'douyin_orders', 'erp_refunds', 'erp_sales', 'jd_orders',
+    'tmall_orders', 'wechat_mp_events', 'wechat_mp_users', 'wechat_oa_users', 'wecom_contacts',
+    'wecom_groups', 'youzan_orders'] %}
+-- depends_on: {{ source('bronze', source_name) }}
+{%- endfor %}
+with
+
+source as (
+
+    select * from read_parquet(
+        '{{ env_var("WAREHOUSE_DIR") }}/bronze/_rejects/*/*/*.parquet',
+        union_by_name = true, hive_partitioning = false
+    )
+
+),
+
+renamed as (
+
+    select
+        source,
+        source_file,
+        cast(row_number as bigint) as row_number,
+        column_name,
+        raw_value,
+        reason,
+        _export_date as export_date
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,17 @@
+-- One row per Official Account follower: the row of the latest export wins as a whole.
+with
+
+history as (
+
+    select * from {{ ref('stg_wechat_oa__user_history') }}
+
+),
+
+latest as (
+
+    select * from history
+    {{ latest_export_wins(['openid']) }}
+
+)
+
+select * from latest
