@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.defs.dbt import dbt_resource, warehouse_dbt_models
+from dagster_project.defs.identity import identity_health
 from dagster_project.defs.ingestion import bronze_assets
 from dagster_project.defs.serving import serving_duckdb
 
@@ -20,6 +21,7 @@ nightly_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb],
+    asset_checks=[identity_health],
     jobs=[nightly_job],
     resources={"dbt": dbt_resource()},
 )

@@ -1,0 +1,10 @@
+{#- Keyed pseudonym (HMAC-SHA256 hex) of a text expression. On DuckDB this calls the
+    pseudonymize() function that the profile's plugin (dagster_project/pseudonymize.py)
+    registers, so the key never appears in SQL or in dbt's logs. -#}
+{% macro pseudonymize(expr) -%}
+    {{ return(adapter.dispatch('pseudonymize')(expr)) }}
+{%- endmacro %}
+
+{% macro default__pseudonymize(expr) -%}
+    pseudonymize({{ expr }})
+{%- endmacro %}

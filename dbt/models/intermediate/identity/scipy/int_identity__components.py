@@ -1,0 +1,9 @@
+"""Final connected components (scipy path; see int_identity__components.sql for the portable one)."""
+
+from dagster_project.identity_graph import stitch_relations
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    # refs are literal so dbt sees the dependencies
+    return stitch_relations(dbt.ref("int_identity__nodes"), dbt.ref("int_identity__stitch_edges"))
