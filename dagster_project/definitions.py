@@ -16,7 +16,10 @@ nightly_job = dg.define_asset_job(
     "nightly_warehouse",
     selection=dg.AssetSelection.all(),
     description="Ingest new landing files, build every dbt model and test, publish serving.duckdb.",
-    executor_def=dg.multiprocess_executor.configured({"max_concurrent": 2}),
+    # One process: a step in its own process would pay ~10 s of imports (Dagster, dbt,
+    # Great Expectations) each, more than the work itself at demo scale; polars and DuckDB
+    # use both cores inside a step anyway.
+    executor_def=dg.in_process_executor,
 )
 
 defs = dg.Definitions(

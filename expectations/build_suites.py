@@ -101,9 +101,10 @@ def _fmt(regex: str, severity: str, why: str) -> dict:
 
 RULES: dict[str, dict[str, Any]] = {
     "wechat_oa_users": {
-        "unique": "error",
-        "unique_why": "user/info returns one body per follower; two lines for one openid in "
-        "one pull leave latest-export-wins with no winner.",
+        "unique": "warning",
+        "unique_why": "A daily or weekly file collects several user/info pulls, so a follower "
+        "who followed and then unsubscribed in that period appears twice; the later line wins "
+        "(staging orders by _row_number). Many repeats would point at a broken pull.",
         "formats": {
             "openid": _fmt(WX_ID, "error", "Record key: a WeChat openid is URL-safe base64; "
                            "anything else (spaces, quotes, JSON fragments) is a broken pull."),
@@ -122,8 +123,9 @@ RULES: dict[str, dict[str, Any]] = {
         ],
     },
     "wechat_mp_users": {
-        "unique": "error",
-        "unique_why": "The mini-program user table has one row per openid.",
+        "unique": "warning",
+        "unique_why": "An increment can carry a user twice (registered, then authorised the "
+        "phone); the later line wins.",
         "formats": {
             "openid": _fmt(WX_ID, "error", "Record key: a WeChat openid is URL-safe base64."),
             "unionid": _fmt(WX_ID, "warning", "Identity key: a malformed unionid joins "
@@ -165,9 +167,9 @@ RULES: dict[str, dict[str, Any]] = {
         ],
     },
     "wecom_contacts": {
-        "unique": "error",
-        "unique_why": "externalcontact/get returns one body per external contact with all "
-        "staff who added them.",
+        "unique": "warning",
+        "unique_why": "externalcontact/get returns one body per contact, but a file that collects "
+        "several pulls repeats a contact a new staff member added; the later line wins.",
         "formats": {
             "external_userid": _fmt(WX_ID, "error", "Record key: a WeCom external_userid is "
                                     "URL-safe base64."),
@@ -185,8 +187,9 @@ RULES: dict[str, dict[str, Any]] = {
         ],
     },
     "wecom_groups": {
-        "unique": "error",
-        "unique_why": "groupchat/get returns one body per customer group.",
+        "unique": "warning",
+        "unique_why": "groupchat/get returns one body per group, but a file that collects several "
+        "pulls repeats a group that gained members; the later line wins.",
         "formats": {
             "chat_id": _fmt(WX_ID, "error", "Record key: a WeCom chat_id is URL-safe base64."),
             "owner": _fmt(WECOM_USERID, "warning", "The owner is a staff userid (account "
