@@ -1,0 +1,119 @@
+"""The nightly Dagster job on a generated demo landing: every asset, every check.
+
+The landing is written by the demo generator (a different program from the ingestion)
+with every quirk of the landing contract, ~1% planted bad rows and the identity traps;
+its ground truth says exactly which rows are bad and who every identifier belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import polars as pl
+import pytest
+
+from tests.conftest import AS_OF
+
+SERVING_TABLES = {
+    "customer_identities", "person_id_merges", "fct_orders", "dim_customers", "fct_customer_lifecycle",
+    "agg_funnel_monthly", "fct_cohort_retention", "fct_customer_ltv", "agg_kpis_monthly", "fct_referrals",
+}
+
+
+@pytest.fixture(scope="module")
+def nightly_run(noisy_landing, tmp_path_factory):
+    import dagster as dg
+
+    landing, truth = noisy_landing
+    warehouse = tmp_path_factory.mktemp("e2e_warehouse")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LANDING_DIR", str(landing))
+        env.setenv("WAREHOUSE_DIR", str(warehouse))
+        env.setenv("AS_OF_DATE", AS_OF)
+        from dagster_project.definitions import defs
+
+        job = defs.resolve_job_def("nightly_warehouse")
+        with dg.DagsterInstance.ephemeral() as instance:
+            first = job.execute_in_process(instance=instance, raise_on_error=False)
+            stamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
+            second = job.execute_in_process(instance=instance, raise_on_error=False)
+            restamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
+    return first, second, stamps, restamps, warehouse, landing, truth
+
+
+def test_the_job_succeeds_and_publishes_the_serving_file(nightly_run):
+    first, second, _, _, warehouse, *_ = nightly_run
+    assert first.success, [e.message for e in first.all_events if e.is_failure]
+    assert second.success
+    with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
+        tables = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    assert SERVING_TABLES <= tables
+    assert schemas == {"marts"}  # no staging, audit or intermediate (raw personal data) in serving
+
+
+def test_every_good_row_loads_and_exactly_the_planted_bad_rows_are_rejected(nightly_run):
+    *_, warehouse, landing, truth = nightly_run
+    files = pl.read_parquet(truth / "files.parquet")
+    planted = pl.read_parquet(truth / "bad_rows.parquet")
+    bronze = warehouse / "bronze"
+    for source, written in files.group_by("source").agg(pl.col("data_rows").sum()).iter_rows():
+        loaded = pl.scan_parquet(str(bronze / source / "export_date=*" / "*.parquet")).select(pl.len()).collect().item()
+        bad = planted.filter(pl.col("source") == source).select(pl.struct("source_file", "row_number").n_unique()).item()
+        assert loaded == written - bad, source
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        rejects = con.sql("select source, source_file, row_number, column_name from audit.rejects").pl()
+    key = ["source", "source_file", "row_number", "column_name"]
+    assert rejects.select(key).sort(key).equals(planted.select(key).sort(key))
+
+
+def test_a_second_run_over_the_same_landing_changes_nothing_in_bronze(nightly_run):
+    _, second, stamps, restamps, *_ = nightly_run
+    assert stamps == restamps
+    loaded = [
+        m.metadata["rows_loaded"].value for m in second.get_asset_materialization_events()
+        if m.asset_key.path[0] == "bronze"
+    ]
+    assert loaded and set(loaded) == {0}
+
+
+def test_blocking_checks_ran_on_every_bronze_asset_and_the_identity_graph(nightly_run):
+    first, *_ = nightly_run
+    evaluations = {
+        (e.asset_check_evaluation_data.asset_key.to_user_string(), e.asset_check_evaluation_data.check_name)
+        for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    from sources.contracts import load_contracts
+
+    for source in load_contracts():
+        assert (f"bronze/{source}", "expectations") in evaluations
+    assert ("intermediate/int_identity__persons", "identity_health") in evaluations
+
+
+def test_identity_accuracy_on_the_noisy_landing(nightly_run):
+    from dagster_project.identity_accuracy import evaluate
+
+    *_, warehouse, _, truth = nightly_run
+    accuracy = evaluate(truth, warehouse / "warehouse.duckdb")
+    assert accuracy.precision >= 0.995, accuracy
+    assert accuracy.recall >= 0.98, accuracy
+    assert accuracy.order_precision >= 0.995, accuracy
+
+
+PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+
+
+def test_no_plain_phone_numbers_in_the_serving_file(nightly_run):
+    *_, warehouse, _, _ = nightly_run
+    with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and data_type = 'VARCHAR'"
+        ).fetchall()
+        hits = []
+        for table, column in columns:
+            values = con.execute(f'select distinct "{column}" from marts."{table}" where "{column}" is not null').fetchall()
+            hits += [(table, column, v) for (v,) in values if PHONE.search(v)]
+    assert not hits, hits[:5]
