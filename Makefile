@@ -9,7 +9,7 @@ export DAGSTER_HOME  ?= $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test ui prepare install docs bench-ingest clean
+.PHONY: run test ui prepare install docs bench-ingest bench-identity accuracy clean
 
 run: prepare            ## ingest the demo landing (or $$LANDING_DIR), build every model, publish serving.duckdb
 	$(BIN)/siyu run
@@ -36,6 +36,12 @@ prepare: $(STAMP)
 
 bench-ingest: prepare   ## ingestion rows/s and MB/s per format on the demo landing
 	$(BIN)/python -m dagster_project.bench_ingest $(if $(LANDING_DIR),--landing $(LANDING_DIR),)
+
+bench-identity: prepare ## stitching time and peak memory, scipy vs portable SQL, on the built warehouse's graph scaled up
+	$(BIN)/python -m dagster_project.bench_identity --persons $(or $(SCALES),100000 1000000 3000000)
+
+accuracy: prepare       ## pairwise precision/recall of the identity graph against the demo ground truth
+	$(BIN)/python -m dagster_project.identity_accuracy
 
 clean:
 	rm -rf data .dagster_home dbt/target dbt/logs

@@ -1,10 +1,10 @@
-"""Keyed pseudonymisation (HMAC-SHA256) of phones and buyer names, and its dbt-duckdb plugin.
+"""Keyed pseudonymisation (HMAC-SHA256) of phones and buyer names.
 
 The key comes from ``SIYU_PSEUDONYM_KEY``. Without it a clearly marked
 development key is used, which the production profile (``--target prod``,
 plugin config ``refuse_development_key: true``) refuses. The same function is
 registered in DuckDB as ``pseudonymize(varchar) -> varchar`` for every dbt
-connection, so the rule exists once and SQL models call it.
+connection (dagster_project/duckdb_plugin.py), so the rule exists once.
 """
 
 from __future__ import annotations
@@ -44,27 +44,3 @@ def pseudonymize(value: str | None, key: bytes) -> str | None:
 def pseudonymize_arrow(values: pa.Array, key: bytes) -> pa.Array:
     # DuckDB hands over chunks of up to 2048 values; hmac per value is ~1 µs.
     return pa.array([pseudonymize(v, key) for v in values.to_pylist()], type=pa.string())
-
-
-try:  # the plugin is only importable where dbt-duckdb is installed
-    from dbt.adapters.duckdb.plugins import BasePlugin
-except ImportError:  # pragma: no cover
-    BasePlugin = object
-
-
-class Plugin(BasePlugin):
-    """dbt-duckdb plugin: registers ``pseudonymize(varchar)`` on every connection."""
-
-    def initialize(self, plugin_config):
-        self._key = pseudonym_key(production=bool(plugin_config.get("refuse_development_key", False)))
-
-    def configure_connection(self, conn):
-        from duckdb.sqltypes import VARCHAR
-
-        key = self._key
-        conn.create_function(
-            "pseudonymize", lambda values: pseudonymize_arrow(values, key), [VARCHAR], VARCHAR,
-            type="arrow", null_handling="special", side_effects=False,
-        )
-
-

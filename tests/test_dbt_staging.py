@@ -23,32 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = PROJECT_ROOT / "dbt"
 UTC_TS = pl.Datetime("us", "UTC")
 
-try:
-    from dagster_project.bronze import empty_bronze_frame
-except ImportError:  # pragma: no cover - TODO: drop once dagster_project.bronze always ships it
-    def empty_bronze_frame(contract: Contract) -> pl.DataFrame:
-        """Zero-row bronze frame of a contract (sources/README.md, column types)."""
-        schema: dict[str, pl.DataType] = {}
-        for col in contract.columns:
-            if col.type in ("text", "id", "json"):
-                schema[col.name] = pl.String
-            elif col.type == "int":
-                schema[col.name] = pl.Int64
-            elif col.type == "decimal":
-                schema[col.name] = pl.Decimal(18, 2)
-            elif col.type in TIMESTAMP_TYPES:
-                schema[col.name] = UTC_TS
-                schema[f"{col.name}_raw"] = pl.String
-            elif col.type == "phone":
-                schema[col.name] = pl.String
-                schema[f"{col.name}_normalized"] = pl.String
-                schema[f"{col.name}_is_masked"] = pl.Boolean
-        schema["_extra"] = pl.String
-        schema |= {
-            "_source_file": pl.String, "_row_number": pl.Int64, "_export_date": pl.Date,
-            "_loaded_at": UTC_TS, "_file_sha256": pl.String,
-        }
-        return pl.DataFrame(schema=schema)
+from dagster_project.bronze import empty_bronze_frame
 
 
 REJECT_SCHEMA = {
@@ -313,7 +288,10 @@ def test_normalize_phone_macro_matches_python_rule(warehouse):
         parsing.normalize_phone(pl.col("v")).alias("p")
     )["p"].to_list()
     compiled = (warehouse / "normalize_phone.sql").read_text(encoding="utf-8")
+    from dagster_project.duckdb_plugin import register_functions
+
     with duckdb.connect() as con:
+        register_functions(con, b"test-key")  # what the dbt profile's plugin does
         con.execute("create table samples (i integer, v varchar)")
         con.executemany("insert into samples values (?, ?)", list(enumerate(PHONE_SAMPLES)))
         actual = [r[0] for r in con.sql(compiled.replace("from samples", "from samples order by i")).fetchall()]

@@ -1,3 +1,7 @@
+-- A table, not a view: it calls the normalize_phone() function that only dbt connections
+-- register, and unnesting the JSON once is cheaper than on every read.
+{{ config(materialized="table") }}
+
 -- One row per (exported contact version x follow_user entry): every staff add ever
 -- exported, with the staff-typed remark_mobiles normalised (weak phone evidence).
 with
