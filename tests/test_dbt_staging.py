@@ -17,11 +17,10 @@ import polars as pl
 import pytest
 import yaml
 
-from sources.contracts import TIMESTAMP_TYPES, Contract, get_contract, load_contracts
+from sources.contracts import get_contract, load_contracts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = PROJECT_ROOT / "dbt"
-UTC_TS = pl.Datetime("us", "UTC")
 
 from dagster_project.bronze import empty_bronze_frame
 
