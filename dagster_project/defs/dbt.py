@@ -19,8 +19,11 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_project import settings
 
 DBT_DIR = settings.PROJECT_ROOT / "dbt"
-# dbt folder (first fqn part after the project) -> Dagster asset group (the pipeline layer)
-LAYER_GROUPS = {"staging": "staging", "intermediate": "identity", "marts": "marts", "audit": "bronze"}
+# dbt folder -> Dagster asset group (the pipeline layer); intermediate/<domain> by domain
+LAYER_GROUPS = {
+    "staging": "staging", "intermediate/identity": "identity", "intermediate/marts": "marts",
+    "marts": "marts", "audit": "bronze",
+}
 
 
 @cache
@@ -39,8 +42,12 @@ class LayeredTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return LAYER_GROUPS.get(fqn[1] if len(fqn) > 2 else "", "marts")
+        folders = dbt_resource_props.get("fqn", [])[1:-1]  # [project, *folders, name]
+        for depth in (2, 1):
+            group = LAYER_GROUPS.get("/".join(folders[:depth]))
+            if group:
+                return group
+        return "marts"
 
 
 translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

@@ -1,0 +1,14 @@
+"""Per buyer: P(alive), expected purchase days and value over the next 365 days, from the
+parameters in marts.clv_model_params (fitted once there, applied here)."""
+
+from dagster_project import clv
+
+# the horizon is part of the column names of marts.fct_customer_ltv (..._365d)
+HORIZON_DAYS = 365
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    inputs = dbt.ref("int_customers__clv_inputs").pl()
+    params = dbt.ref("clv_model_params").pl()
+    return clv.predict_frame(inputs, params, horizon=HORIZON_DAYS)
