@@ -337,3 +337,179 @@ def test_cli_default_truth_folder(tmp_path):
                                                              ["identifiers", "orders", "persons", "bad_rows", "files"])
     dates = {p.name for p in (out / "wechat_mp_events").iterdir()}
     assert max(dates) == "2026-11-22" and len(dates) > 50
+
+
+# --- the truth agrees with what the marts.md rules derive from the files ---------------------
+PLATFORM = {"天猫": "tmall", "京东": "jd", "抖音": "douyin", "有赞": "youzan", "小程序": "miniprogram", "线下": "offline"}
+RECORD_KEY = {"tmall_orders": ("order_id",), "jd_orders": ("order_id", "sku_id"), "douyin_orders": ("sub_order_id",),
+              "youzan_orders": ("order_id",), "erp_refunds": ("refund_id",), "wechat_mp_events": ("event_id",),
+              "erp_sales": ("order_source", "platform_sub_order_id", "platform_order_id", "merchant_sku")}
+
+
+def _clean(v):
+    return v if isinstance(v, (int, float)) else _text(v)
+
+
+def _ts(v) -> dt.datetime | None:
+    v = _text(v)
+    if v is None:
+        return None
+    bj = dt.timezone(dt.timedelta(hours=8))
+    if re.fullmatch(r"\d+(\.\d+)?", v):  # Excel serial: round to the second
+        return (dt.datetime(1899, 12, 30) + dt.timedelta(seconds=round(float(v) * 86400))).replace(tzinfo=bj)
+    n = [int(x) for x in re.findall(r"\d+", v)]
+    return dt.datetime(*n[:3], *(n[3:6] + [0, 0, 0])[:3], tzinfo=bj)
+
+
+def _dec(v):
+    from decimal import Decimal
+    v = _text(v if not isinstance(v, (int, float)) else str(v))
+    return None if v in (None, "-") else Decimal(v.translate(FULLWIDTH).replace(",", ""))
+
+
+def test_truth_orders_follow_the_rules(tree):
+    from decimal import Decimal
+    landing, truth = tree
+    latest = {}  # (source, record key) -> row of the latest export date (files sorted by date)
+    for f in pl.read_parquet(truth / "files.parquet").sort(["export_date", "source_file"]).iter_rows(named=True):
+        if f["source"] not in RECORD_KEY:
+            continue
+        for _, vals in file_rows(landing, f):
+            if not row_reasons(f["source"], vals):
+                row = {k: _clean(v) for k, v in vals.items()}
+                key = tuple(row[k] for k in RECORD_KEY[f["source"]])
+                if f["source"] == "erp_sales":  # (来源, 原始子单号), else (来源, 原始单号, 商家编码)
+                    key = key[:2] if key[1] else (key[0],) + key[2:]
+                latest[(f["source"], key)] = row
+    orders, erp, erp_refund = {}, {}, {}
+    for (source, _), r in latest.items():
+        line = None
+        if source == "tmall_orders":
+            line = ("tmall", r["order_id"], r["created_at"], r["paid_at"], r["paid_amount"], r.get("refund_amount"))
+        elif source == "jd_orders":
+            line = ("jd", r["order_id"], r["ordered_at"], r["paid_at"], r["line_amount"], None)
+        elif source == "douyin_orders":
+            line = ("douyin", r["order_id"], r["submitted_at"], r["paid_at"], r["payable_amount"],
+                    r["payable_amount"] if r["after_sale_status"] == "退款成功" else "0")
+        elif source == "youzan_orders":
+            line = ("youzan", r["order_id"], r["created_at"], r["paid_at"], r["paid_amount"], r["refunded_amount"])
+        elif source == "wechat_mp_events" and r["event"] == "purchase":
+            t = dt.datetime.fromtimestamp(int(r["event_time"]) / 1000, dt.timezone.utc)
+            orders["miniprogram:" + r["order_id"]] = {"at": t, "paid_at": t, "paid": _dec(r["amount"]), "refund": Decimal(0)}
+        elif source == "erp_sales":
+            e = erp.setdefault(PLATFORM[r["order_source"]] + ":" + r["platform_order_id"],
+                               {"at": _ts(r["traded_at"]), "paid_at": _ts(r["paid_at"]), "paid": Decimal(0), "refund": Decimal(0)})
+            e["paid"] += _dec(r["allocated_total"])
+        elif source == "erp_refunds" and r["status"] == "已完成" and r["refund_type"] in ("退款", "退货"):
+            k = PLATFORM[r["order_source"]] + ":" + r["platform_order_id"]
+            erp_refund[k] = erp_refund.get(k, Decimal(0)) + _dec(r["refund_amount"])
+        if line:
+            o = orders.setdefault(line[0] + ":" + line[1], {"at": _ts(line[2]), "paid_at": _ts(line[3]), "paid": Decimal(0), "refund": Decimal(0)})
+            o["paid"] += _dec(line[4]) or 0
+            o["refund"] += _dec(line[5]) or 0
+    for k, e in erp.items():
+        orders.setdefault(k, e)  # the platform's record wins; the ERP fills in the rest
+    got = {}
+    for k, o in orders.items():
+        paid = o["paid"] if o["paid_at"] else Decimal(0)
+        got[k] = (o["at"], o["paid_at"], paid, min(paid, max(o["refund"], erp_refund.get(k, Decimal(0)))))
+    want = {r["order_key"]: (r["ordered_at"], r["paid_at"], r["paid_amount"], r["refunded_amount"])
+            for r in pl.read_parquet(truth / "orders.parquet").iter_rows(named=True)}
+    assert got.keys() == want.keys()
+    assert all(got[k] == want[k] for k in want), [(k, got[k], want[k]) for k in want if got[k] != want[k]][:3]
+
+
+def _phone(v):
+    v = _text(v if not isinstance(v, (int, float)) else str(v))
+    if v is None or "*" in v:
+        return None
+    v = v.translate(FULLWIDTH).lstrip("'")
+    if v.startswith("+") and not v.startswith("+86"):
+        return v
+    d = re.sub(r"[\s-]", "", v)
+    for p in ("+86", "0086", "86"):
+        if d.startswith(p) and len(d) == 11 + len(p):
+            d = d[len(p):]
+    return "+86" + d if re.fullmatch(r"1\d{10}", d) else None
+
+
+JUNK = {("phone", "+86" + j) for j in ("13800138000", "11111111111", "13888888888")}
+
+
+def test_truth_identities_follow_the_data(tree):
+    """A plain resolver over the files: same identifiers; every true component is linked; the
+    only persons it wrongly merges are gift receivers (the trap it does not guard)."""
+    landing, truth = tree
+    edges, nodes, devices = [], set(), {}
+
+    def link(a, b):
+        for x in (a, b):
+            if x[1] is not None:
+                nodes.add(x)
+        if a[1] is not None and b[1] is not None:
+            edges.append((a, b))
+    for f in pl.read_parquet(truth / "files.parquet").iter_rows(named=True):
+        s = f["source"]
+        for _, r in file_rows(landing, f):
+            if row_reasons(s, r):
+                continue
+            g = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in r.items()}
+            if s == "wechat_oa_users":
+                link(("oa_openid", g["openid"]), ("wx_unionid", g["unionid"]))
+            elif s == "wechat_mp_users":
+                link(("mp_openid", g["openid"]), ("wx_unionid", g["unionid"]))
+                link(("mp_openid", g["openid"]), ("phone", _phone(g["phone_number"])))
+            elif s == "wechat_mp_events":
+                link(("mp_anonymous_id", g["anonymous_id"]), ("mp_openid", None))
+                if g["openid"]:
+                    devices.setdefault(g["anonymous_id"], set()).add(g["openid"])
+                    link(("mp_openid", g["openid"]), ("order", g["order_id"] and "miniprogram:" + g["order_id"]))
+                link(("mp_openid", g["share_from"]), ("order", None))
+            elif s == "wecom_contacts":
+                x = ("wecom_external_userid", g["external_userid"])
+                link(x, ("wx_unionid", g["unionid"]))
+                for m in (m for fu in json.loads(g["follow_user"]) for m in fu["remark_mobiles"]):
+                    link(x, ("phone", _phone(m)))
+            elif s == "wecom_groups":
+                for m in json.loads(g["member_list"]):
+                    if m["type"] == 2:
+                        link(("wecom_external_userid", m["userid"]), ("wx_unionid", m.get("unionid")))
+            elif s == "crm_members":
+                link(("crm_member_id", g["member_id"]), ("phone", _phone(g["phone"])))
+                link(("crm_member_id", g["member_id"]), ("wx_unionid", g["unionid"]))
+            elif s in ("tmall_orders", "jd_orders", "douyin_orders", "youzan_orders"):
+                o = ("order", s.split("_")[0] + ":" + _clean(g["order_id"]))
+                link(o, ("tmall_buyer", g.get("buyer_nick") if s == "tmall_orders" else None))
+                for c in ("receiver_phone", "buyer_phone"):
+                    link(o, ("phone", _phone(g.get(c)) if s in ("tmall_orders", "youzan_orders") else None))
+            elif s == "erp_sales":
+                o = ("order", PLATFORM[g["order_source"]] + ":" + g["platform_order_id"])
+                link(o, ("phone", _phone(g["receiver_phone"])))
+                link(o, ("tmall_buyer", g["buyer_nick"] if g["order_source"] == "天猫" else None))
+    edges += [(("mp_anonymous_id", d), ("mp_openid", next(iter(o)))) for d, o in devices.items() if len(o) == 1]
+    strong = {}  # phones on many strong ids (staff numbers) join nothing
+    for a, b in edges:
+        if a[0] != "phone" and b[0] == "phone" and a[0] not in ("order", "tmall_buyer"):
+            strong.setdefault(b, set()).add(a)
+    parent = {n: n for n in nodes}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+    for a, b in edges:
+        if len(strong.get(b, ())) <= 5 and b not in JUNK:
+            parent[find(a)] = find(b)
+    ids = pl.read_parquet(truth / "identifiers.parquet")
+    rows = {(r["identifier_type"], r["identifier_value"]): r for r in ids.iter_rows(named=True)}
+    assert rows.keys() == nodes
+    parts, persons = {}, {}
+    for k, r in rows.items():
+        if r["person_id"] is not None:
+            parts.setdefault((r["person_id"], r["component"]), set()).add(find(k))
+            persons.setdefault(find(k), set()).add(r["person_id"])
+    assert all(len(roots) == 1 for roots in parts.values())
+    gifts = {find(k) for k, r in rows.items() if r["trap"] == "gift"}
+    merged = {root for root, p in persons.items() if len(p) > 1}
+    assert merged <= gifts

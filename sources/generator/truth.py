@@ -137,8 +137,8 @@ def persons(P: pl.DataFrame, E: pl.DataFrame, T: pl.DataFrame, tl: Timeline) -> 
     out = out.join(refs.rename({"referred_by": "pid"}), on="pid", how="left")
     as_of = pl.lit(tl.as_of)
     d = (as_of - pl.col("last_order_at").dt.convert_time_zone("Asia/Shanghai").dt.date()).dt.total_days()
-    out = out.with_columns(valid_orders=pl.col("valid_orders").fill_null(0), net_revenue=pl.col("net_revenue").fill_null(0).cast(MONEY),
-                           referrals=pl.col("referrals").fill_null(0), d=d)
+    out = out.with_columns(valid_orders=pl.col("valid_orders").fill_null(0).cast(pl.Int64), net_revenue=pl.col("net_revenue").fill_null(0).cast(MONEY),
+                           referrals=pl.col("referrals").fill_null(0).cast(pl.Int64), d=d)
     out = out.with_columns(lifecycle_segment=pl.when(pl.col("valid_orders") == 0).then(pl.lit("potential"))
                            .when((pl.col("valid_orders") == 1) & (pl.col("d") <= 30)).then(pl.lit("new"))
                            .when((pl.col("orders_365") >= 3) & (pl.col("d") <= 90)).then(pl.lit("loyal"))

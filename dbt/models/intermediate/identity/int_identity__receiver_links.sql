@@ -5,10 +5,11 @@
 -- A component is a *known person* when it holds a person-level identity: a WeChat/WeCom
 -- id, a CRM member, or a phone tied to one of those. Orders, Tmall buyer names and phones
 -- seen only on orders are platform-level: they say who bought, not who the person is.
---   * order's person and phone's person both known and different      -> drop (a gift)
 --   * the phone is not the most used receiver phone of the order's person -> drop
 --     (a buyer's occasional other address: most likely a gift)
---   * the phone would join two or more known persons                   -> drop
+--   * order's person and phone's person both known and different, and the buyer sent
+--     only one order there                                             -> drop (a gift)
+--   * the phone is the usual receiver phone of two or more known buyers -> drop
 --   * otherwise                                                        -> join
 with
 
@@ -103,10 +104,10 @@ first_pass as (
         judged.*,
         case
             when judged.order_component = judged.phone_component then null
-            when judged.order_is_known and judged.phone_is_known
-                then 'receiver phone belongs to another known person (gift)'
             when phone_use.orders < usual_phone.top_orders
                 then 'not the buyer''s usual receiver phone'
+            when judged.order_is_known and judged.phone_is_known and phone_use.orders < 2
+                then 'receiver phone belongs to another known person and the buyer used it once (gift)'
         end as first_reason
 
     from judged
@@ -129,13 +130,10 @@ attachments as (
 
 known_per_phone as (
 
-    select phone_node, count(distinct known_person) as known_persons
-    from (
-        select phone_node, known_order_person as known_person from attachments
-        union all
-        select phone_node, known_phone_person from attachments
-    ) as persons
-    where known_person is not null
+    -- a phone that is the usual receiver phone of two known buyers joins neither
+    select phone_node, count(distinct known_order_person) as known_persons
+    from attachments
+    where known_order_person is not null
     group by phone_node
 
 ),
