@@ -27,11 +27,11 @@ def _ensure_dagster_home() -> None:
         config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
 
 
-def _ensure_demo_landing(persons: int, seed: int) -> None:
+def _ensure_demo_landing(persons: int, seed: int, operator_landing: bool) -> None:
     """Write the demo landing once (regenerated when seed/size/as-of change)."""
     from dagster_project import settings
 
-    if os.environ.get("LANDING_DIR"):
+    if operator_landing:
         if not settings.landing_dir().is_dir():
             sys.exit(f"LANDING_DIR={settings.landing_dir()} does not exist")
         return
@@ -104,10 +104,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster_project import settings
 
+    operator_landing = bool(os.environ.get("LANDING_DIR"))  # before the defaults are exported
     settings.export_to_environment()
     if args.command == "run":
         _ensure_dagster_home()
-        _ensure_demo_landing(args.persons, args.seed)
+        _ensure_demo_landing(args.persons, args.seed, operator_landing)
         ok = _run_job()
     else:
         ok = True
