@@ -58,7 +58,9 @@ def _run_job() -> bool:
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(dg.reconstructable(nightly_job_def), instance=instance)
+        # INFO on the console: the step-by-step DEBUG events are in the UI (make ui)
+        quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        result = dg.execute_job(dg.reconstructable(nightly_job_def), instance=instance, run_config=quiet)
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
