@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project import settings
+from dagster_project.defs.automation import build_automation
 from dagster_project.defs.dbt import dbt_resource, warehouse_dbt_models
 from dagster_project.defs.identity import identity_health
 from dagster_project.defs.ingestion import bronze_assets
@@ -22,9 +23,13 @@ nightly_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+nightly_schedule, new_files_sensor = build_automation(nightly_job)
+
 defs = dg.Definitions(
     assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb],
     asset_checks=[identity_health],
     jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    sensors=[new_files_sensor],
     resources={"dbt": dbt_resource()},
 )

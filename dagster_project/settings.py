@@ -13,6 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Run tag carrying the logical date of a scheduled run (it wins over AS_OF_DATE).
+AS_OF_TAG = "siyu/as_of_date"
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 

@@ -56,7 +56,9 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator)
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings.export_to_environment()
-    dbt_vars = {"as_of_date": settings.as_of_date().isoformat()}
+    # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today
+    as_of = context.run.tags.get(settings.AS_OF_TAG) or settings.as_of_date().isoformat()
+    dbt_vars = {"as_of_date": as_of}
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
 
 
