@@ -135,6 +135,7 @@ class FileResult:
     rejects: int
     encoding: str
     skipped: bool = False  # already in bronze with the same content
+    bronze_path: Path | None = None  # the Parquet written (None when skipped)
     unmapped_headers: list[str] = field(default_factory=list)
 
 
@@ -256,7 +257,7 @@ def ingest_file(
     _write_atomically(good, target)  # written last: its presence marks the file as ingested
     return FileResult(
         source_file, export_date, good.height, all_rejects["row_number"].n_unique(), raw.encoding,
-        unmapped_headers=[h.strip() for h in raw.unmapped_headers],
+        unmapped_headers=[h.strip() for h in raw.unmapped_headers], bronze_path=target,
     )
 
 
@@ -314,10 +315,7 @@ def ingest_source(
     return SourceIngestion(contract.source, results, unreadable, problems)
 
 
-def read_bronze(bronze_root: Path, source: str, export_dates: set[dt.date] | None = None) -> pl.LazyFrame:
-    """All bronze rows of a source (optionally only some export dates)."""
-    pattern = str(bronze_root / source / "*" / "*.parquet")
-    frame = pl.scan_parquet(pattern, missing_columns="insert", extra_columns="ignore")
-    if export_dates is not None:
-        frame = frame.filter(pl.col("_export_date").is_in(sorted(export_dates)))
-    return frame
+def read_bronze(bronze_root: Path, source: str) -> pl.LazyFrame:
+    """All bronze rows of a source (every export: bronze is history)."""
+    pattern = str(bronze_root / source / "export_date=*" / "*.parquet")
+    return pl.scan_parquet(pattern, missing_columns="insert", extra_columns="ignore")

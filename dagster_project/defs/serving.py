@@ -17,7 +17,7 @@ def _mart_keys() -> list[dg.AssetKey]:
 @dg.asset(
     key=dg.AssetKey(["serving", "serving_duckdb"]),
     group_name="serving",
-    deps=_mart_keys() or list(warehouse_dbt_models.keys),
+    deps=_mart_keys(),
     kinds={"duckdb"},
     description="serving.duckdb: schema marts copied into a new file and atomically swapped in.",
 )
