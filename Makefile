@@ -9,7 +9,7 @@ export DAGSTER_HOME  ?= $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test ui prepare install docs bench-ingest bench-identity accuracy clean
+.PHONY: run test ui prepare install docs bench bench-load bench-ingest bench-identity accuracy clean
 
 run: prepare            ## ingest the demo landing (or $$LANDING_DIR), build every model, publish serving.duckdb
 	$(BIN)/siyu run
@@ -18,7 +18,7 @@ test: prepare           ## the whole test suite (CI runs exactly this)
 	$(BIN)/python -m pytest
 
 ui: prepare             ## the Dagster UI on the same code location (http://127.0.0.1:3000)
-	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/siyu home
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${PORT:-3000}
 
 install: $(STAMP)
@@ -33,6 +33,12 @@ $(STAMP): pyproject.toml
 prepare: $(STAMP)
 	mkdir -p $(WAREHOUSE_DIR)
 	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+bench: prepare          ## the nightly run stage by stage at SCALE persons (default 100000): wall s and peak RSS, full and incremental
+	$(BIN)/python -m dagster_project.bench --scale $(or $(SCALE),100000)
+
+bench-load: prepare     ## code-location load time (fresh process: import + resolve definitions), median of 5
+	$(BIN)/python -m dagster_project.bench_load --repeat 5
 
 bench-ingest: prepare   ## ingestion rows/s and MB/s per format on the demo landing
 	$(BIN)/python -m dagster_project.bench_ingest $(if $(LANDING_DIR),--landing $(LANDING_DIR),)

@@ -301,11 +301,17 @@ class SourceIngestion:
 
 def ingest_source(
     contract: Contract, landing_root: Path, bronze_root: Path, loaded_at: dt.datetime,
-    full_refresh: bool = False,
+    full_refresh: bool = False, export_dates: tuple[dt.date, dt.date] | None = None,
 ) -> SourceIngestion:
-    """Ingest every new or changed landing file of a source; unreadable files are collected, not fatal here."""
+    """Ingest every new or changed landing file of a source; unreadable files are collected, not fatal here.
+
+    ``export_dates`` (first, last) limits the run to those export-date folders (a
+    Dagster partition range); None reads them all.
+    """
     ensure_schema_files(bronze_root, contract)
     files, problems = landing_files(landing_root, contract)
+    if export_dates:
+        files = [(path, day) for path, day in files if export_dates[0] <= day <= export_dates[1]]
     results, unreadable = [], []
     for path, export_date in files:
         try:

@@ -1,15 +1,21 @@
-"""``siyu run``: the main job on the bundled demo data (what ``make run`` calls).
+"""``siyu``: the warehouse from the command line (``make run`` calls ``siyu run``).
 
-Generates the demo landing tree (fixed seed) unless LANDING_DIR is set,
-materialises every asset through the ``nightly_warehouse`` job on a persistent
-Dagster instance (so the UI shows the run), and prints where the files are
-with rows and rejects per source.
+siyu run        generate the demo landing (fixed seed) unless LANDING_DIR is set, then
+                materialise every asset for every export date in the landing through the
+                ``nightly_warehouse`` job on the persistent Dagster instance (the UI shows
+                the run), and print where the files are with rows and rejects per source
+siyu backfill   the same job for the export dates --from..--to only (one run; dbt builds once);
+                --full-refresh re-reads those dates' files even when unchanged
+siyu summary    rows and rejects per source, from bronze
+siyu home       write $DAGSTER_HOME/dagster.yaml (run retries, one writer at a time) if missing
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,14 +23,15 @@ DEMO_SEED = 7
 DEMO_PERSONS = 20_000
 
 
-def _ensure_dagster_home() -> None:
+def _ensure_dagster_home() -> Path:
     from dagster_project.settings import PROJECT_ROOT
 
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        shutil.copyfile(PROJECT_ROOT / "deploy" / "dagster.yaml", config)
+    return config
 
 
 def _ensure_demo_landing(persons: int, seed: int, operator_landing: bool) -> None:
@@ -54,13 +61,32 @@ def nightly_job_def():
     return defs.resolve_job_def("nightly_warehouse")
 
 
-def _run_job() -> bool:
+def landing_range() -> tuple[dt.date, dt.date]:
+    """The export dates of every file in the landing (today when it is empty)."""
+    from dagster_project import settings
+    from dagster_project.bronze import landing_files
+    from dagster_project.defs.partitions import covering_range
+    from sources.contracts import load_contracts
+
+    days = [day for c in load_contracts().values() for _, day in landing_files(settings.landing_dir(), c)[0]]
+    return covering_range(days) or (settings.beijing_today(),) * 2
+
+
+def _run_job(dates: tuple[dt.date, dt.date] | None = None, full_refresh: bool = False) -> bool:
     import dagster as dg
 
+    from dagster_project.defs.partitions import range_tags
+    from dagster_project.definitions import bronze_assets
+
+    dates = dates or landing_range()
+    print(f"export dates {dates[0]} .. {dates[1]}", flush=True)
+    # INFO on the console: the step-by-step DEBUG events are in the UI (make ui)
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if full_refresh:
+        run_config["ops"] = {a.op.name: {"config": {"full_refresh": True}} for a in bronze_assets}
     with dg.DagsterInstance.get() as instance:
-        # INFO on the console: the step-by-step DEBUG events are in the UI (make ui)
-        quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-        result = dg.execute_job(dg.reconstructable(nightly_job_def), instance=instance, run_config=quiet)
+        result = dg.execute_job(dg.reconstructable(nightly_job_def), instance=instance, run_config=run_config,
+                                tags=range_tags(*dates))
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
@@ -101,19 +127,31 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="materialise every asset (generating the demo landing if needed)")
     run.add_argument("--persons", type=int, default=DEMO_PERSONS)
     run.add_argument("--seed", type=int, default=DEMO_SEED)
+    backfill = sub.add_parser("backfill", help="re-run the export dates FROM..TO (one run)")
+    backfill.add_argument("--from", dest="first", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument("--to", dest="last", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument("--full-refresh", action="store_true", help="re-read files even when unchanged")
     sub.add_parser("summary", help="print rows and rejects per source")
+    sub.add_parser("home", help="write $DAGSTER_HOME/dagster.yaml if missing")
     args = parser.parse_args(argv)
 
     from dagster_project import settings
 
     operator_landing = bool(os.environ.get("LANDING_DIR"))  # before the defaults are exported
     settings.export_to_environment()
+    ok = True
+    if args.command == "home":
+        print(_ensure_dagster_home())
+        return 0
     if args.command == "run":
         _ensure_dagster_home()
         _ensure_demo_landing(args.persons, args.seed, operator_landing)
         ok = _run_job()
-    else:
-        ok = True
+    elif args.command == "backfill":
+        if args.first > args.last:
+            parser.error("--from is after --to")
+        _ensure_dagster_home()
+        ok = _run_job((args.first, args.last), args.full_refresh)
     print()
     print(f"landing:    {settings.landing_dir()}")
     print(f"bronze:     {settings.bronze_dir()}")

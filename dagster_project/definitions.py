@@ -21,6 +21,8 @@ nightly_job = dg.define_asset_job(
     # Great Expectations) each, more than the work itself at demo scale; polars and DuckDB
     # use both cores inside a step anyway.
     executor_def=dg.in_process_executor,
+    # the instance (deploy/dagster.yaml) lets one run with this tag write at a time
+    tags={"siyu/warehouse": "writer"},
 )
 
 nightly_schedule, new_files_sensor = build_automation(nightly_job)

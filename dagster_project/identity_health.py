@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass, field
 
 import duckdb
+import polars as pl
+
+from dagster_project.markdown import markdown_table
 
 PERSONS = "intermediate.int_identity__persons"
 PREVIOUS = "intermediate.int_identity__persons_previous"
@@ -87,6 +90,5 @@ def measure(con: duckdb.DuckDBPyConnection, limits: Limits | None = None) -> Hea
 
 
 def per_type_markdown(health: Health) -> str:
-    lines = ["| identifier type | identifiers | per person (avg) | per person (max) |", "|---|---:|---:|---:|"]
-    lines += [f"| {t} | {n} | {a} | {m} |" for t, n, a, m in health.per_type]
-    return "\n".join(lines)
+    columns = ["identifier type", "identifiers", "per person (avg)", "per person (max)"]
+    return markdown_table(pl.DataFrame(health.per_type, schema=columns, orient="row"))

@@ -3,6 +3,8 @@
 LANDING_DIR    landing root (<source>/<export_date>/<file>)       default: data/landing
 WAREHOUSE_DIR  bronze Parquet, warehouse.duckdb, serving.duckdb    default: data/warehouse
 AS_OF_DATE     logical run date (YYYY-MM-DD)                       default: today in Beijing
+FIRST_EXPORT_DATE  first export date folder the warehouse accepts   default: 2024-01-01
+                   (the first daily partition of the bronze assets)
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ def as_of_date() -> dt.date:
             return dt.date.fromisoformat(raw)
         except ValueError as exc:
             raise ValueError(f"AS_OF_DATE={raw!r} is not a YYYY-MM-DD date") from exc
+    return beijing_today()
+
+
+def first_export_date() -> dt.date:
+    raw = os.environ.get("FIRST_EXPORT_DATE") or "2024-01-01"
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"FIRST_EXPORT_DATE={raw!r} is not a YYYY-MM-DD date") from exc
+
+
+def beijing_today() -> dt.date:
     return dt.datetime.now(BEIJING).date()
 
 

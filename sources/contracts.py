@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's loader when present: ten times faster, and contracts load on every code-location start
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 
 COLUMN_TYPES = {"text", "id", "int", "decimal", "timestamp", "unix_s", "unix_ms", "phone", "json"}
@@ -129,7 +132,7 @@ def load_contracts() -> dict[str, Contract]:
     """All contracts by source name, sorted by name."""
     contracts = {}
     for path in sorted(CONTRACTS_DIR.glob("*.yml")):
-        contract = _parse(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+        contract = _parse(yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER), path)
         contracts[contract.source] = contract
     return contracts
 

@@ -31,13 +31,16 @@ def nightly_run(noisy_landing, tmp_path_factory):
         env.setenv("LANDING_DIR", str(landing))
         env.setenv("WAREHOUSE_DIR", str(warehouse))
         env.setenv("AS_OF_DATE", AS_OF)
+        from dagster_project.cli import landing_range
         from dagster_project.definitions import defs
+        from dagster_project.defs.partitions import range_tags
 
         job = defs.resolve_job_def("nightly_warehouse")
+        every_export_date = range_tags(*landing_range())  # what `siyu run` does
         with dg.DagsterInstance.ephemeral() as instance:
-            first = job.execute_in_process(instance=instance, raise_on_error=False)
+            first = job.execute_in_process(instance=instance, raise_on_error=False, tags=every_export_date)
             stamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
-            second = job.execute_in_process(instance=instance, raise_on_error=False)
+            second = job.execute_in_process(instance=instance, raise_on_error=False, tags=every_export_date)
             restamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
     return first, second, stamps, restamps, warehouse, landing, truth
 
@@ -90,6 +93,28 @@ def test_blocking_checks_ran_on_every_bronze_asset_and_the_identity_graph(nightl
     for source in load_contracts():
         assert (f"bronze/{source}", "expectations") in evaluations
     assert ("intermediate/int_identity__persons", "identity_health") in evaluations
+
+
+def test_the_metadata_an_engineer_reads(nightly_run):
+    """Rows and rejects per bronze asset, identity-health figures, and previews of key marts."""
+    first, *_, truth = nightly_run
+    materialized = {e.asset_key.to_user_string(): e.materialization.metadata
+                    for e in first.get_asset_materialization_events()}
+    planted = pl.read_parquet(truth / "bad_rows.parquet")
+    tmall = materialized["bronze/tmall_orders"]
+    assert tmall["rows_loaded"].value > 0
+    assert tmall["rows_rejected"].value == planted.filter(pl.col("source") == "tmall_orders").select(
+        pl.struct("source_file", "row_number").n_unique()).item()
+    serving = materialized["serving/serving_duckdb"]
+    kpis = serving["kpis_last_6_months"].value.splitlines()
+    assert kpis[0].startswith("| month | new_persons | buyers |") and len(kpis) == 2 + 6
+    assert "| potential |" in serving["lifecycle_segments"].value
+    assert serving["tables"].value >= len(SERVING_TABLES)
+    health = next(e.asset_check_evaluation_data for e in first.all_events
+                  if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                  and e.asset_check_evaluation_data.check_name == "identity_health")
+    assert health.passed and health.metadata["persons"].value > 0
+    assert "| identifier type |" in health.metadata["identifiers_per_person"].value
 
 
 def test_identity_accuracy_on_the_noisy_landing(nightly_run):

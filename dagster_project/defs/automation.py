@@ -1,4 +1,9 @@
-"""Nightly schedule and new-file sensor for the warehouse job."""
+"""Nightly schedule and new-file sensor for the warehouse job.
+
+Both start the one job; the schedule for yesterday's export-date partition, the
+sensor for the export dates whose files are new or replaced (one run covering
+them, so dbt builds once).
+"""
 
 import datetime as dt
 import hashlib
@@ -8,6 +13,7 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.bronze import landing_files
+from dagster_project.defs.partitions import covering_range, range_tags
 from sources.contracts import load_contracts
 
 
@@ -32,7 +38,9 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
     def nightly_at_two(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         """02:00 Beijing: the run for the previous Beijing day."""
         as_of = previous_beijing_day(context.scheduled_execution_time)
-        return dg.RunRequest(run_key=f"nightly-{as_of}", tags={settings.AS_OF_TAG: as_of.isoformat()})
+        return dg.RunRequest(
+            run_key=f"nightly-{as_of}", partition_key=as_of.isoformat(), tags={settings.AS_OF_TAG: as_of.isoformat()}
+        )
 
     @dg.sensor(job=job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
     def new_landing_files(context: dg.SensorEvaluationContext):
@@ -43,9 +51,12 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
         if not changed:
             return dg.SkipReason("no new landing files")
         context.update_cursor(json.dumps(current))
+        dates = covering_range([dt.date.fromisoformat(name.split("/")[1]) for name in changed])
+        if dates is None:
+            return dg.SkipReason(f"{len(changed)} changed file(s), none in an accepted export-date folder")
         return dg.RunRequest(
             run_key="landing-" + hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
-            tags={"siyu/new_files": str(len(changed))},
+            tags={"siyu/new_files": str(len(changed)), **range_tags(*dates)},
         )
 
     return nightly_at_two, new_landing_files

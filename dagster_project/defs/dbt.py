@@ -7,6 +7,7 @@ so model edits show up while developing.
 
 
 import json
+import os
 import sys
 from pathlib import Path
 from collections.abc import Mapping
@@ -14,9 +15,12 @@ from functools import cache
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project import settings
+from dagster_project.defs.retries import ensure_writable, retry_transient
+from dagster_project.markdown import markdown_table
 
 DBT_DIR = settings.PROJECT_ROOT / "dbt"
 # dbt folder -> Dagster asset group (the pipeline layer); intermediate/<domain> by domain
@@ -26,8 +30,17 @@ LAYER_GROUPS = {
 }
 
 
+def _dbt_next_to_this_python() -> None:
+    """Put this interpreter's bin/ (the venv's, where dbt is) on PATH: `make` and `dagster dev`
+    do not activate the venv, and dagster-dbt looks dbt up on PATH (also to parse in dev)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if (Path(bin_dir) / "dbt").exists() and bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 @cache
 def dbt_project() -> DbtProject:
+    _dbt_next_to_this_python()
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
     project.prepare_if_dev()
     return project
@@ -53,19 +66,52 @@ class LayeredTranslator(DagsterDbtTranslator):
 translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator)
+# single_run: a backfill over a range of export dates builds the models once, in the same run
+@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator,
+            backfill_policy=dg.BackfillPolicy.single_run())
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings.export_to_environment()
+    with retry_transient():
+        ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
     # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today
     as_of = context.run.tags.get(settings.AS_OF_TAG) or settings.as_of_date().isoformat()
-    dbt_vars = {"as_of_date": as_of}
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    invocation = dbt.cli(["build", "--vars", json.dumps({"as_of_date": as_of})], context=context,
+                         raise_on_error=False)
+    failed_checks = []
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            failed_checks.append(event)  # samples need the warehouse, which dbt holds until it ends
+        else:
+            yield event
+    yield from with_failing_rows(failed_checks, invocation)
+    if not invocation.is_successful():
+        raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
+
+
+def with_failing_rows(checks: list[dg.AssetCheckResult], invocation) -> list[dg.AssetCheckResult]:
+    """Failed dbt tests, each with up to five of the rows its query found (as markdown)."""
+    if not checks:
+        return []
+    compiled = {r["unique_id"]: r.get("compiled_code") for r in invocation.get_artifact("run_results.json")["results"]}
+    with duckdb.connect(str(settings.warehouse_db()), read_only=True) as con:
+        out = []
+        for check in checks:
+            sql = compiled.get(check.metadata["unique_id"].value) if "unique_id" in check.metadata else None
+            sample = failing_rows_markdown(con, sql) if sql else "no compiled query"
+            out.append(dg.AssetCheckResult(
+                asset_key=check.asset_key, check_name=check.check_name, passed=False, severity=check.severity,
+                metadata={**check.metadata, "failing_rows_sample": dg.MetadataValue.md(sample)},
+            ))
+        return out
+
+
+def failing_rows_markdown(con: duckdb.DuckDBPyConnection, test_sql: str, limit: int = 5) -> str:
+    try:
+        frame = con.sql(f"select * from ({test_sql}) as failing limit {limit}").pl()
+    except duckdb.Error as exc:
+        return f"could not sample the failing rows: {exc}"
+    return markdown_table(frame)
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt next to this interpreter: the venv's bin/ is not always on PATH (e.g. under `make`).
-    executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
-        project_dir=dbt_project(), profiles_dir=str(DBT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_DIR))

@@ -1,22 +1,28 @@
 """One bronze asset per landing source, with its Great Expectations suite as a blocking check.
 
-The assets are unpartitioned but incremental: each run ingests only landing
-files whose content is not yet in bronze (see dagster_project.bronze), so new
-daily drops load, identical re-drops change nothing, and a replaced file
-replaces its rows. ``full_refresh`` re-reads everything.
+The assets are partitioned by export date (dagster_project.defs.partitions) and
+incremental within a partition: a run ingests only landing files whose content
+is not yet in bronze (see dagster_project.bronze), so identical re-drops change
+nothing and a replaced file replaces its rows. ``full_refresh`` re-reads the
+run's export dates even when unchanged.
 """
 
 
 import datetime as dt
+import warnings
 
 import dagster as dg
 import polars as pl
 
 from dagster_project import settings
-from dagster_project.bronze import SourceIngestion, ingest_source
+from dagster_project.bronze import SourceIngestion, ingest_source, landing_files
+from dagster_project.defs.partitions import accepted_window, export_dates
+from dagster_project.defs.retries import retry_transient
 from sources.contracts import Contract, load_contracts
 
 EXPECTATIONS_CHECK = "expectations"
+# BackfillPolicy is "beta" in Dagster 1.13 and says so once per asset on every load
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 class IngestionConfig(dg.Config):
@@ -46,6 +52,18 @@ def _summary_metadata(result: SourceIngestion) -> dict:
     }
 
 
+def outside_window(contract: Contract) -> list[str]:
+    """Landing folders no partition covers: named on every run, since nothing will load them."""
+    low, high = accepted_window()
+    days = sorted({day for _, day in landing_files(settings.landing_dir(), contract)[0]})
+    return [
+        f"{contract.source}/{day.isoformat()}: export date "
+        + (f"before FIRST_EXPORT_DATE={low.isoformat()}" if day < low else "in the future")
+        + "; not loaded"
+        for day in days if not low <= day <= high
+    ]
+
+
 def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
     key = bronze_key(contract.source)
 
@@ -55,6 +73,9 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         description=f"{contract.description} Typed bronze Parquet with lineage; bad rows go to audit.rejects.",
         kinds={"polars", "parquet"},
         tags={"layer": "bronze"},
+        partitions_def=export_dates,
+        # a range of export dates is one run (and the dbt models downstream build once)
+        backfill_policy=dg.BackfillPolicy.single_run(),
         check_specs=[
             dg.AssetCheckSpec(
                 EXPECTATIONS_CHECK, asset=key, blocking=True,
@@ -67,9 +88,13 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         from dagster_project.quality import validate_bronze  # GX is slow to import: only when running
 
         loaded_at = dt.datetime.now(dt.UTC)
-        result = ingest_source(
-            contract, settings.landing_dir(), settings.bronze_dir(), loaded_at, config.full_refresh
-        )
+        window = context.partition_key_range
+        dates = (dt.date.fromisoformat(window.start), dt.date.fromisoformat(window.end))
+        with retry_transient():
+            result = ingest_source(
+                contract, settings.landing_dir(), settings.bronze_dir(), loaded_at, config.full_refresh, dates
+            )
+        result.layout_problems.extend(outside_window(contract))
         for problem in result.layout_problems:
             context.log.warning(problem)
         if result.unreadable:
