@@ -30,7 +30,7 @@ from dagster_project import settings
 AS_OF = "2026-11-22"
 SEED = 7
 DBT_LAYERS = {
-    "staging": "path:models/staging",
+    "staging": "path:seeds path:models/staging",
     "identity": "path:models/intermediate/identity",
     "marts": "path:models/intermediate/marts path:models/marts path:models/audit",
 }
@@ -68,14 +68,14 @@ QUALITY = """
 import sys
 from collections import defaultdict
 from pathlib import Path
-import polars as pl
-from dagster_project.quality import validate_bronze
+from dagster_project.quality import rows_to_validate, validate_bronze
+from sources.contracts import get_contract
 by_source = defaultdict(list)
 for line in Path(sys.argv[1]).read_text(encoding="utf-8").splitlines():
     source, path = line.split("\\t")
     by_source[source].append(path)
 for source, paths in by_source.items():
-    validate_bronze(source, pl.read_parquet(paths))
+    validate_bronze(source, rows_to_validate(paths, get_contract(source).record_key)[0])
 """
 
 PUBLISH = """

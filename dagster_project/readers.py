@@ -207,8 +207,16 @@ def _read_jsonl(path: Path, source_file: str, contract: Contract) -> RawFile:
         frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
         line_numbers = _nonblank_line_numbers(data)
     except pl.exceptions.ComputeError:
-        data, line_numbers, rejects = _split_valid_json_lines(data, contract.source, source_file)
-        frame = pl.read_ndjson(io.BytesIO(data), schema=schema) if line_numbers else pl.DataFrame(schema=schema)
+        # Bad lines are nearly always cut off or not objects at all: drop those by shape (cheap),
+        # and parse every line on its own only when something subtler is still wrong.
+        for thorough in (False, True):
+            good, line_numbers, rejects = _split_valid_json_lines(data, contract.source, source_file, thorough)
+            try:
+                frame = pl.read_ndjson(io.BytesIO(good), schema=schema) if line_numbers else pl.DataFrame(schema=schema)
+                break
+            except pl.exceptions.ComputeError:
+                if thorough:
+                    raise UnreadableFile(source_file, "JSON Lines file could not be parsed") from None
     if frame.height != len(line_numbers):
         raise UnreadableFile(source_file, "JSON Lines file could not be split into one object per line")
     columns = [_json_column(col.path).alias(col.name) for col in contract.columns]
@@ -241,13 +249,17 @@ def _nonblank_line_numbers(data: bytes) -> list[int]:
     return [i for i, line in enumerate(data.split(b"\n"), start=1) if line.strip()]
 
 
-def _split_valid_json_lines(data: bytes, source: str, source_file: str) -> tuple[bytes, list[int], list[dict]]:
-    """Keep the lines that are JSON objects; the others become row rejects."""
+def _split_valid_json_lines(
+    data: bytes, source: str, source_file: str, thorough: bool,
+) -> tuple[bytes, list[int], list[dict]]:
+    """Keep the lines that look like JSON objects ({...}; parsed one by one when ``thorough``);
+    the others become row rejects."""
     lines = pl.Series("line", data.decode("utf-8").split("\n"))
     checked = lines.to_frame().with_row_index("n", offset=1).filter(pl.col("line").str.strip_chars() != "")
+    stripped = pl.col("line").str.strip_chars()
+    shaped = stripped.str.starts_with("{") & stripped.str.ends_with("}")
     checked = checked.with_columns(
-        ok=pl.col("line").str.strip_chars().str.starts_with("{")
-        & pl.col("line").str.json_path_match("$").is_not_null()
+        ok=shaped & pl.col("line").str.json_path_match("$").is_not_null() if thorough else shaped
     )
     bad = checked.filter(~pl.col("ok"))
     rejects = [

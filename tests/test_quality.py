@@ -464,3 +464,27 @@ def test_to_metadata_has_counts_and_a_markdown_table():
     assert "-5.0" in table
     json.dumps({k: v for k, v in meta.items() if k != "failures"})
     assert json.dumps(summary.error_failures + summary.warning_failures, ensure_ascii=False)
+
+
+def test_at_scale_a_keyed_sample_is_validated_and_duplicates_stay_together(tmp_path):
+    from dagster_project.quality import rows_to_validate
+
+    keys = [f"3012{n:015d}" for n in range(20_000)] + [f"3012{n:015d}" for n in range(0, 20_000, 10)]  # 2,000 re-exported
+    paths = []
+    for part in range(2):
+        chunk = keys[part::2]
+        path = tmp_path / f"part{part}.parquet"
+        pl.DataFrame({"order_id": chunk, "_row_number": list(range(len(chunk)))}).write_parquet(path)
+        paths.append(str(path))
+
+    everything, total = rows_to_validate(paths, ("order_id",), limit=100_000)
+    assert total == everything.height == 22_000
+
+    sample, total = rows_to_validate(paths, ("order_id",), limit=2_000)
+    assert total == 22_000 and 1_500 <= sample.height <= 2_600
+    counts = dict(pl.DataFrame({"order_id": keys})["order_id"].value_counts().iter_rows())
+    sampled = dict(sample["order_id"].value_counts().iter_rows())
+    assert all(sampled[k] == counts[k] for k in sampled)  # a sampled key brings every one of its rows
+    assert any(n == 2 for n in sampled.values())  # so the duplicate check still has duplicates to find
+    again, _ = rows_to_validate(paths, ("order_id",), limit=2_000)
+    assert again.sort("order_id", "_row_number").equals(sample.sort("order_id", "_row_number"))  # deterministic

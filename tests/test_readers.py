@@ -135,6 +135,18 @@ def test_jsonl_malformed_lines_are_rejected_by_line_number(tmp_path):
     assert [(r["row_number"], r["column_name"], r["reason"]) for r in raw.rejects] == [(2, "_line", "malformed JSON line")]
 
 
+def test_jsonl_a_line_shaped_like_an_object_but_invalid_inside_is_rejected_too(tmp_path):
+    records = [
+        {"event_id": "e1", "event_time": 1740794400000, "anonymous_id": "dev-1", "event": "page_view"},
+        '{"event_id": "e2", "event_time": 1740794400000,, "event": "page_view"}',  # double comma
+        "[1, 2, 3]",  # not an object
+        {"event_id": "e4", "event_time": 1740794400001, "anonymous_id": "dev-2", "event": "page_view"},
+    ]
+    raw = _read(write_jsonl(tmp_path / "events.jsonl", records), "wechat_mp_events")
+    assert raw.frame["event_id"].to_list() == ["e1", "e4"]
+    assert [r["row_number"] for r in raw.rejects] == [2, 3]
+
+
 def test_jsonl_nested_paths_and_lists_as_json_text(tmp_path):
     record = {
         "external_contact": {"external_userid": "wmABC", "name": "张三", "type": 1, "unionid": "oU1"},

@@ -12,7 +12,6 @@ import datetime as dt
 import warnings
 
 import dagster as dg
-import polars as pl
 
 from dagster_project import settings
 from dagster_project.bronze import SourceIngestion, ingest_source, landing_files
@@ -85,7 +84,7 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         metadata={"source_contract": dg.MetadataValue.path(f"sources/contracts/{contract.source}.yml")},
     )
     def _bronze(context: dg.AssetExecutionContext, config: IngestionConfig):
-        from dagster_project.quality import validate_bronze  # GX is slow to import: only when running
+        from dagster_project.quality import rows_to_validate, validate_bronze  # GX is slow to import: only when running
 
         loaded_at = dt.datetime.now(dt.UTC)
         window = context.partition_key_range
@@ -107,8 +106,11 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
             )
         # validate just the Parquet this run wrote (no scan of the source's whole history)
         written = [str(f.bronze_path) for f in result.files if not f.skipped]
-        frame = pl.read_parquet(written) if written else pl.DataFrame()
-        summary = validate_bronze(contract.source, frame) if written else None
+        summary, coverage = None, {}
+        if written:
+            frame, total = rows_to_validate(written, contract.record_key)
+            summary = validate_bronze(contract.source, frame)
+            coverage = {"rows_validated": dg.MetadataValue.int(frame.height), "rows_loaded": dg.MetadataValue.int(total)}
         yield dg.MaterializeResult(metadata=_summary_metadata(result))
         yield dg.AssetCheckResult(
             check_name=EXPECTATIONS_CHECK,
@@ -117,7 +119,7 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
             passed=summary is None or not summary.failures,
             severity=dg.AssetCheckSeverity.ERROR
             if summary and not summary.passed_errors else dg.AssetCheckSeverity.WARN,
-            metadata=summary.to_metadata() if summary else {"note": "no new files in this run"},
+            metadata={**summary.to_metadata(), **coverage} if summary else {"note": "no new files in this run"},
         )
 
     return _bronze
