@@ -330,7 +330,7 @@ def ingest_source(
 
 
 def ingest_workers() -> int:
-    return int(os.environ.get("INGEST_WORKERS") or min(4, os.cpu_count() or 1))
+    return int(os.environ.get("INGEST_WORKERS") or min(4, 2 * (os.cpu_count() or 1)))
 
 
 def read_bronze(bronze_root: Path, source: str) -> pl.LazyFrame:
