@@ -105,6 +105,9 @@ def test_the_metadata_an_engineer_reads(nightly_run):
     assert tmall["rows_loaded"].value > 0
     assert tmall["rows_rejected"].value == planted.filter(pl.col("source") == "tmall_orders").select(
         pl.struct("source_file", "row_number").n_unique()).item()
+    with duckdb.connect(str(nightly_run[4] / "warehouse.duckdb"), read_only=True) as con:
+        orders = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
+    assert materialized["marts/fct_orders"]["dagster/row_count"].value == orders > 0
     serving = materialized["serving/serving_duckdb"]
     kpis = serving["kpis_last_6_months"].value.splitlines()
     assert kpis[0].startswith("| month | new_persons | buyers |") and len(kpis) == 2 + 6

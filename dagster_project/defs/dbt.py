@@ -77,32 +77,42 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     as_of = context.run.tags.get(settings.AS_OF_TAG) or settings.as_of_date().isoformat()
     invocation = dbt.cli(["build", "--vars", json.dumps({"as_of_date": as_of})], context=context,
                          raise_on_error=False)
-    failed_checks = []
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetCheckResult) and not event.passed:
-            failed_checks.append(event)  # samples need the warehouse, which dbt holds until it ends
-        else:
-            yield event
-    yield from with_failing_rows(failed_checks, invocation)
+    # Row counts and failing rows need the warehouse, which the dbt process holds until it
+    # ends: collect the events, then yield them in their order with those figures added.
+    events = list(invocation.stream())
+    yield from annotated(events, invocation)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
 
 
-def with_failing_rows(checks: list[dg.AssetCheckResult], invocation) -> list[dg.AssetCheckResult]:
-    """Failed dbt tests, each with up to five of the rows its query found (as markdown)."""
-    if not checks:
-        return []
-    compiled = {r["unique_id"]: r.get("compiled_code") for r in invocation.get_artifact("run_results.json")["results"]}
+def annotated(events: list, invocation) -> list:
+    """dbt's events with `dagster/row_count` on every table built and up to five failing rows
+    (`failing_rows_sample`, markdown) on every failed test."""
+    nodes = json.loads(Path(dbt_project().manifest_path).read_text(encoding="utf-8"))["nodes"]
+    failed = [e for e in events if isinstance(e, dg.AssetCheckResult) and not e.passed]
+    compiled = {}
+    if failed:
+        compiled = {r["unique_id"]: r.get("compiled_code")
+                    for r in invocation.get_artifact("run_results.json")["results"]}
+    out = []
     with duckdb.connect(str(settings.warehouse_db()), read_only=True) as con:
-        out = []
-        for check in checks:
-            sql = compiled.get(check.metadata["unique_id"].value) if "unique_id" in check.metadata else None
-            sample = failing_rows_markdown(con, sql) if sql else "no compiled query"
-            out.append(dg.AssetCheckResult(
-                asset_key=check.asset_key, check_name=check.check_name, passed=False, severity=check.severity,
-                metadata={**check.metadata, "failing_rows_sample": dg.MetadataValue.md(sample)},
-            ))
-        return out
+        for event in events:
+            unique_id = getattr(event, "metadata", None) and event.metadata.get("unique_id")
+            unique_id = getattr(unique_id, "value", unique_id)  # raw text or a MetadataValue
+            node = nodes.get(unique_id, {})
+            if isinstance(event, dg.Output) and node.get("config", {}).get("materialized") in ("table", "incremental"):
+                rows = con.execute(f'select count(*) from "{node["schema"]}"."{node["alias"]}"').fetchone()[0]
+                event = dg.Output(value=None, output_name=event.output_name,
+                                  metadata={**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows)})
+            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                sql = compiled.get(unique_id)
+                sample = failing_rows_markdown(con, sql) if sql else "no compiled query"
+                event = dg.AssetCheckResult(
+                    asset_key=event.asset_key, check_name=event.check_name, passed=False, severity=event.severity,
+                    metadata={**event.metadata, "failing_rows_sample": dg.MetadataValue.md(sample)},
+                )
+            out.append(event)
+    return out
 
 
 def failing_rows_markdown(con: duckdb.DuckDBPyConnection, test_sql: str, limit: int = 5) -> str:
