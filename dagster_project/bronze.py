@@ -304,14 +304,24 @@ class SourceIngestion:
 def ingest_source(
     contract: Contract, landing_root: Path, bronze_root: Path, loaded_at: dt.datetime,
     full_refresh: bool = False, export_dates: tuple[dt.date, dt.date] | None = None,
+    accepted: tuple[dt.date, dt.date] | None = None,
 ) -> SourceIngestion:
     """Ingest every new or changed landing file of a source; unreadable files are collected, not fatal here.
 
     ``export_dates`` (first, last) limits the run to those export-date folders (a
-    Dagster partition range); None reads them all.
+    Dagster partition range); None reads them all. Folders outside ``accepted`` (the
+    dates that are partitions at all) are named as layout problems on every run, since
+    no run will ever load them.
     """
     ensure_schema_files(bronze_root, contract)
     files, problems = landing_files(landing_root, contract)
+    if accepted:
+        low, high = accepted
+        problems += [
+            f"{contract.source}/{day.isoformat()}: export date "
+            + (f"before FIRST_EXPORT_DATE={low.isoformat()}" if day < low else "in the future") + "; not loaded"
+            for day in sorted({day for _, day in files}) if not low <= day <= high
+        ]
     if export_dates:
         files = [(path, day) for path, day in files if export_dates[0] <= day <= export_dates[1]]
     def one(path: Path, export_date: dt.date) -> FileResult | UnreadableFile:

@@ -60,8 +60,9 @@ def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, 
 
 
 def test_a_future_export_date_starts_no_run_and_is_named(tmp_path, monkeypatch):
+    from dagster_project.bronze import ingest_source
     from dagster_project.definitions import new_files_sensor as sensor
-    from dagster_project.defs.ingestion import outside_window
+    from dagster_project.defs.partitions import accepted_window
     from sources.contracts import get_contract
 
     monkeypatch.setenv("LANDING_DIR", str(tmp_path))
@@ -69,7 +70,10 @@ def test_a_future_export_date_starts_no_run_and_is_named(tmp_path, monkeypatch):
     write_csv(tmp_path / "tmall_orders" / future / "a.csv", TMALL_HEADER, [tmall_row("1")])
     result = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
     assert not result.run_requests and "none in an accepted export-date folder" in result.skip_message
-    assert outside_window(get_contract("tmall_orders")) == [f"tmall_orders/{future}: export date in the future; not loaded"]
+    ingestion = ingest_source(get_contract("tmall_orders"), tmp_path, tmp_path / "bronze", dt.datetime.now(dt.UTC),
+                              export_dates=accepted_window(), accepted=accepted_window())
+    assert ingestion.layout_problems == [f"tmall_orders/{future}: export date in the future; not loaded"]
+    assert ingestion.files == []
 
 
 def test_a_backfill_loads_only_the_export_dates_of_its_range(tmp_path, monkeypatch):

@@ -88,7 +88,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
 def annotated(events: list, invocation) -> list:
     """dbt's events with `dagster/row_count` on every table built and up to five failing rows
     (`failing_rows_sample`, markdown) on every failed test."""
-    nodes = json.loads(Path(dbt_project().manifest_path).read_text(encoding="utf-8"))["nodes"]
+    nodes = invocation.manifest["nodes"]
     failed = [e for e in events if isinstance(e, dg.AssetCheckResult) and not e.passed]
     compiled = {}
     if failed:
@@ -101,7 +101,7 @@ def annotated(events: list, invocation) -> list:
             unique_id = getattr(unique_id, "value", unique_id)  # raw text or a MetadataValue
             node = nodes.get(unique_id, {})
             if isinstance(event, dg.Output) and node.get("config", {}).get("materialized") in ("table", "incremental"):
-                rows = con.execute(f'select count(*) from "{node["schema"]}"."{node["alias"]}"').fetchone()[0]
+                rows = con.execute(f"select count(*) from {node['relation_name']}").fetchone()[0]
                 event = dg.Output(value=None, output_name=event.output_name,
                                   metadata={**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows)})
             elif isinstance(event, dg.AssetCheckResult) and not event.passed:

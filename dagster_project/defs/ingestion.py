@@ -14,7 +14,7 @@ import warnings
 import dagster as dg
 
 from dagster_project import settings
-from dagster_project.bronze import SourceIngestion, ingest_source, landing_files
+from dagster_project.bronze import SourceIngestion, ingest_source
 from dagster_project.defs.partitions import accepted_window, export_dates
 from dagster_project.defs.retries import retry_transient
 from sources.contracts import Contract, load_contracts
@@ -51,18 +51,6 @@ def _summary_metadata(result: SourceIngestion) -> dict:
     }
 
 
-def outside_window(contract: Contract) -> list[str]:
-    """Landing folders no partition covers: named on every run, since nothing will load them."""
-    low, high = accepted_window()
-    days = sorted({day for _, day in landing_files(settings.landing_dir(), contract)[0]})
-    return [
-        f"{contract.source}/{day.isoformat()}: export date "
-        + (f"before FIRST_EXPORT_DATE={low.isoformat()}" if day < low else "in the future")
-        + "; not loaded"
-        for day in days if not low <= day <= high
-    ]
-
-
 def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
     key = bronze_key(contract.source)
 
@@ -91,9 +79,9 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         dates = (dt.date.fromisoformat(window.start), dt.date.fromisoformat(window.end))
         with retry_transient():
             result = ingest_source(
-                contract, settings.landing_dir(), settings.bronze_dir(), loaded_at, config.full_refresh, dates
+                contract, settings.landing_dir(), settings.bronze_dir(), loaded_at, config.full_refresh, dates,
+                accepted=accepted_window(),
             )
-        result.layout_problems.extend(outside_window(contract))
         for problem in result.layout_problems:
             context.log.warning(problem)
         if result.unreadable:
