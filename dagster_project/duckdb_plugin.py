@@ -1,38 +1,24 @@
-"""dbt-duckdb plugin: the project's Python rules as DuckDB functions on every dbt connection.
-
-- ``pseudonymize(varchar)``: keyed HMAC-SHA256 (dagster_project.pseudonymize)
-- ``normalize_phone(varchar)``: the ingestion's phone rule (dagster_project.parsing), for
-  phones bronze cannot normalise because they sit inside JSON lists (WeCom remark_mobiles)
-
-So each rule has one implementation, in Python, and SQL models call it.
-"""
+"""dbt-duckdb plugin: the project's Python rules (dagster_project/sql_functions.py:
+``pseudonymize``, ``normalize_phone``) as DuckDB functions on every dbt connection."""
 
 from __future__ import annotations
 
-import polars as pl
-import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from dagster_project.parsing import normalize_phone
-from dagster_project.pseudonymize import pseudonym_key, pseudonymize_arrow
-
-
-def normalize_phone_arrow(values: pa.Array) -> pa.Array:
-    series = pl.from_arrow(values).cast(pl.String)
-    return series.to_frame("v").select(normalize_phone(pl.col("v")).alias("v"))["v"].to_arrow().cast(pa.string())
+from dagster_project.pseudonymize import pseudonym_key
+from dagster_project.sql_functions import arrow_functions
 
 
 def register_functions(con, key: bytes) -> None:
+    import duckdb
     from duckdb.sqltypes import VARCHAR
 
-    con.create_function(
-        "pseudonymize", lambda values: pseudonymize_arrow(values, key), [VARCHAR], VARCHAR,
-        type="arrow", null_handling="special", side_effects=False,
-    )
-    con.create_function(
-        "normalize_phone", normalize_phone_arrow, [VARCHAR], VARCHAR,
-        type="arrow", null_handling="special", side_effects=False,
-    )
+    text_list = duckdb.list_type(VARCHAR)
+    for name, (function, takes_list) in arrow_functions(key).items():
+        sql_type = text_list if takes_list else VARCHAR
+        con.create_function(
+            name, function, [sql_type], sql_type, type="arrow", null_handling="special", side_effects=False,
+        )
 
 
 class Plugin(BasePlugin):

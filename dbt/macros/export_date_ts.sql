@@ -1,5 +1,5 @@
 {#- Beijing midnight of an export date as a timestamptz: when a record carries no
     business time of its own, its export date is the best "seen at" we have. -#}
 {% macro export_date_ts(date_expr) -%}
-    timezone('Asia/Shanghai', cast({{ date_expr }} as timestamp))
+    {{ beijing_midnight(date_expr) }}
 {%- endmacro %}

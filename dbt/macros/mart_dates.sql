@@ -10,7 +10,7 @@
 {% macro mart_as_of_date() -%}
     {%- set as_of = var('as_of_date', none) -%}
     {%- if as_of is none or (as_of | string | trim) in ('', 'None', 'null') -%}
-        cast(timezone('Asia/Shanghai', current_timestamp) as date)
+        cast({{ beijing_wallclock('current_timestamp') }} as date)
     {%- else -%}
         date '{{ as_of | string | trim }}'
     {%- endif -%}
@@ -18,7 +18,7 @@
 
 {#- Beijing calendar date of a TIMESTAMPTZ (independent of the session time zone). -#}
 {% macro mart_beijing_date(ts) -%}
-    cast(timezone('Asia/Shanghai', {{ ts }}) as date)
+    cast({{ beijing_wallclock(ts) }} as date)
 {%- endmacro %}
 
 {#- First day of the Beijing month of a TIMESTAMPTZ, as a DATE (cohort_month, month). -#}
@@ -38,7 +38,7 @@
 
 {#- Whole Beijing days from the event to as_of_date: as_of_date - beijing_date(ts). -#}
 {% macro mart_days_since(ts) -%}
-    ({{ mart_as_of_date() }} - {{ mart_beijing_date(ts) }})
+    {{ dbt.datediff(mart_beijing_date(ts), mart_as_of_date(), 'day') }}
 {%- endmacro %}
 
 {#- A ratio as DOUBLE; null when the denominator is 0 or null (marts.md, Conventions). -#}

@@ -1,10 +1,15 @@
 {#-
   Phone normalisation for phones that bronze cannot normalise because they sit inside JSON
-  lists (WeCom follow_user[].remark_mobiles). It calls normalize_phone(), the ingestion's own
-  Python rule (dagster_project.parsing.normalize_phone) registered on every dbt connection by
-  the profile's plugin (dagster_project/duckdb_plugin.py): one implementation of the rule.
-  Bronze phone columns are already normalised (<col>_normalized).
+  lists (WeCom follow_user[].remark_mobiles). Both call the ingestion's own Python rule
+  (dagster_project.parsing.normalize_phone) through dagster_project/sql_functions.py, which
+  every dbt connection registers (DuckDB: the profile's plugin; Spark: spark_build): one
+  implementation of the rule. Bronze phone columns are already normalised (<col>_normalized).
 -#}
 {% macro normalize_phone(expr) -%}
-    normalize_phone(cast({{ expr }} as varchar))
+    normalize_phone(cast({{ expr }} as string))
+{%- endmacro %}
+
+{#- A list of phone texts -> its valid normalised phones, distinct and sorted. -#}
+{% macro normalize_phone_list(expr) -%}
+    normalize_phones({{ expr }})
 {%- endmacro %}

@@ -12,10 +12,7 @@ with
 
 source as (
 
-    select * from read_parquet(
-        '{{ env_var("WAREHOUSE_DIR") }}/bronze/_rejects/*/*/*.parquet',
-        union_by_name = true, hive_partitioning = false
-    )
+    select * from {{ bronze_rejects() }}
 
 ),
 

@@ -35,7 +35,7 @@ bounds as (
 
 months as (
 
-    select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as month
+    select {{ unnest_list(month_starts('first_month', 'last_month')) }} as month
     from bounds
     where first_month is not null
 

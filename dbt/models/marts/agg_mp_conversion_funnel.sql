@@ -34,7 +34,7 @@ starts as (
         person_id,
         event_time as view_item_at,
         {{ mart_beijing_week('event_time') }} as week_start,
-        event_time + to_days({{ var('mart_mp_funnel_window_days') }}) as window_end
+        {{ add_days('event_time', var('mart_mp_funnel_window_days')) }} as window_end
 
     from view_item_events
 
@@ -45,14 +45,8 @@ starts as (
 
 {{ step }}_steps as (
 
-    select
-        funnel.*,
-        next_step.event_time as {{ step }}_at
-
-    from {{ 'starts' if loop.first else previous ~ '_steps' }} as funnel
-    asof left join {{ step }}_events as next_step
-        on funnel.person_id = next_step.person_id
-        and next_step.event_time >= funnel.{{ previous }}_at
+    {{ next_event_at('starts' if loop.first else previous ~ '_steps', step ~ '_events',
+                     'person_id', previous ~ '_at', 'event_time', step ~ '_at') }}
 
 ),
 {%- endfor %}

@@ -13,7 +13,7 @@ buyers as (
 
 windows as (
 
-    select unnest({{ var('mart_repurchase_windows_days') | list }}) as n_days
+    select {{ unnest_list(list_of(var('mart_repurchase_windows_days'))) }} as n_days
 
 ),
 
@@ -25,7 +25,7 @@ cohort_windows as (
         count(*) filter (where buyers.days_since_first_order >= windows.n_days) as eligible_buyers,
         count(*) filter (
             where buyers.days_since_first_order >= windows.n_days
-            and buyers.repeat_order_at < buyers.first_order_at + to_days(windows.n_days::integer)
+            and buyers.repeat_order_at < {{ add_days('buyers.first_order_at', 'windows.n_days') }}
         ) as repurchasers
 
     from buyers

@@ -3,9 +3,10 @@
 itself lives in dagster_project.clv (see its docstring for the library decision)."""
 
 from dagster_project import clv
+from dagster_project.dbt_python import from_polars, to_polars
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    inputs = dbt.ref("int_customers__clv_inputs").pl()
-    return clv.fit_params_frame(inputs)
+    inputs = to_polars(dbt.ref("int_customers__clv_inputs"))
+    return from_polars(clv.fit_params_frame(inputs), session)

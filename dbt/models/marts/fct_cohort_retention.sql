@@ -31,7 +31,7 @@ cohort_months as (
 
     from cohorts,
         lateral (
-            select unnest(range(0, datediff('month', cohorts.cohort_month, {{ mart_as_of_month() }}) + 1))
+            select {{ unnest_list(integer_range('0', dbt.datediff('cohorts.cohort_month', mart_as_of_month(), 'month') ~ ' + 1')) }}
                 as months_since_first_order
         ) as months
 
@@ -41,7 +41,7 @@ activity as (
 
     select
         buyers.cohort_month,
-        datediff('month', buyers.cohort_month, orders.paid_month) as months_since_first_order,
+        {{ dbt.datediff('buyers.cohort_month', 'orders.paid_month', 'month') }} as months_since_first_order,
         count(distinct orders.person_id) as retained_customers,
         sum(orders.net_amount) as net_revenue
 

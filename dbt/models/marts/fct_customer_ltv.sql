@@ -64,7 +64,7 @@ final as (
         buyers.days_since_first_order,
         inputs.frequency as clv_frequency,
         inputs.recency as clv_recency_days,
-        inputs."T" as clv_age_days,
+        inputs.T as clv_age_days,
         inputs.monetary_value as clv_monetary_value
 
     from buyers

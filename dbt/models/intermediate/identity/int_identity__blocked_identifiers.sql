@@ -68,7 +68,7 @@ blocked_values as (
 
 reasons as (
 
-    select identifier_type, identifier_value, string_agg(distinct reason, '; ' order by reason) as reason
+    select identifier_type, identifier_value, {{ join_distinct_sorted('reason', "'; '") }} as reason
     from blocked_values
     group by identifier_type, identifier_value
 

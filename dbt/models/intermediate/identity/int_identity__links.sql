@@ -55,7 +55,7 @@ wecom_contacts as (
 wecom_remark_phones as (
     select 'wecom_external_userid', external_userid, 'phone', phone, 'wecom_contacts', 'phone_staff',
         coalesce(createtime, {{ export_date_ts('_export_date') }})
-    from {{ ref('stg_wecom__contact_follow_history') }}, unnest(remark_mobiles) as mobiles(phone)
+    from {{ ref('stg_wecom__contact_follow_history') }}, {{ unnest_lateral('remark_mobiles') }} as mobiles(phone)
 ),
 
 wecom_group_members as (

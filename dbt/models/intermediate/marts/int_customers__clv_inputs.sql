@@ -28,8 +28,8 @@ summary as (
     select
         person_id,
         count(*) - 1 as frequency,
-        max(paid_date) - min(paid_date) as recency,
-        {{ mart_as_of_date() }} - min(paid_date) as "T",
+        {{ dbt.datediff('min(paid_date)', 'max(paid_date)', 'day') }} as recency,
+        {{ dbt.datediff('min(paid_date)', mart_as_of_date(), 'day') }} as T,
         avg(day_net_amount::double) filter (where paid_date > first_purchase_date) as monetary_value
 
     from purchase_days
@@ -41,7 +41,7 @@ select
     person_id,
     frequency::integer as frequency,
     recency::integer as recency,
-    "T"::integer as "T",
+    T::integer as T,
     monetary_value
 
 from summary

@@ -2,6 +2,7 @@
 parameters in marts.clv_model_params (fitted once there, applied here)."""
 
 from dagster_project import clv
+from dagster_project.dbt_python import from_polars, to_polars
 
 # the horizon is part of the column names of marts.fct_customer_ltv (..._365d)
 HORIZON_DAYS = 365
@@ -9,6 +10,6 @@ HORIZON_DAYS = 365
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    inputs = dbt.ref("int_customers__clv_inputs").pl()
-    params = dbt.ref("clv_model_params").pl()
-    return clv.predict_frame(inputs, params, horizon=HORIZON_DAYS)
+    inputs = to_polars(dbt.ref("int_customers__clv_inputs"))
+    params = to_polars(dbt.ref("clv_model_params"))
+    return from_polars(clv.predict_frame(inputs, params, horizon=HORIZON_DAYS), session)

@@ -84,10 +84,10 @@ mp_purchases as (
     select
         order_key,
         'miniprogram' as platform,
-        arg_min(order_id, (event_time, event_id)) as platform_order_id,
+        min_by(order_id, (event_time, event_id)) as platform_order_id,
         min(event_time) as ordered_at,
         min(event_time) as paid_at,
-        arg_min(amount, (event_time, event_id)) as paid_amount,
+        min_by(amount, (event_time, event_id)) as paid_amount,
         cast(null as decimal(18, 2)) as platform_refund_amount
 
     from {{ ref('stg_wechat_mp__events') }}
@@ -98,14 +98,15 @@ mp_purchases as (
 
 platform_records as (
 
+    -- every platform CTE above lists the same columns in the same order
     select * from tmall
-    union all by name
+    union all
     select * from jd
-    union all by name
+    union all
     select * from douyin
-    union all by name
+    union all
     select * from youzan
-    union all by name
+    union all
     select * from mp_purchases
 
 ),

@@ -41,7 +41,7 @@ wecom_adds as (
         follows.createtime as touched_at,
         case
             when follows.state is not null then 'wecom:' || follows.state
-            else 'wecom:add_way_' || coalesce(cast(follows.add_way as varchar), 'unknown')
+            else 'wecom:add_way_' || coalesce(cast(follows.add_way as string), 'unknown')
         end as channel,
         follows.external_userid || '/' || coalesce(follows.userid, '') as touch_ref
 

@@ -3,7 +3,8 @@
 -- A person id retires when none of its identifiers carries it any more: its person
 -- merged into an older one (whose id survives), or an older identifier arrived late.
 -- The survivor is the current person holding most of the retired person's identifiers.
-{{ config(materialized='incremental', unique_key='retired_person_id', on_schema_change='fail') }}
+-- Append-only: the is_incremental() filter below never selects an id already listed.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
 with
 

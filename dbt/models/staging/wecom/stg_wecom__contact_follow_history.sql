@@ -1,4 +1,4 @@
--- A table, not a view: it calls the normalize_phone() function that only dbt connections
+-- A table, not a view: it calls the normalize_phones() function that only dbt connections
 -- register, and unnesting the JSON once is cheaper than on every read.
 {{ config(materialized="table") }}
 
@@ -8,12 +8,7 @@ with
 
 contacts as (
 
-    select
-        *,
-        -- invalid JSON text gives no rows instead of failing the whole view
-        case when json_valid(follow_user) then follow_user end as follow_user_json
-
-    from {{ ref('stg_wecom__contact_history') }}
+    select * from {{ ref('stg_wecom__contact_history') }}
 
 ),
 
@@ -23,8 +18,8 @@ unnested as (
         external_userid,
         unionid,
         contact_type,
-        unnest(json_extract(follow_user_json, '$[*]')) as follow,
-        generate_subscripts(json_extract(follow_user_json, '$[*]'), 1) as follow_index,
+        -- invalid JSON text gives no rows instead of failing the whole model
+        {{ unnest_json_array('follow_user', 'follow', 'follow_index') }},
         _source_file,
         _row_number,
         _export_date,
@@ -40,25 +35,25 @@ renamed as (
     select
         ----------  ids
         external_userid,
-        json_extract_string(follow, '$.userid') as userid,
+        {{ json_text('follow', '$.userid') }} as userid,
         unionid,
         contact_type,
 
         ----------  the add
-        json_extract_string(follow, '$.remark') as remark,
-        json_extract_string(follow, '$.description') as description,
-        try_cast(json_extract_string(follow, '$.add_way') as bigint) as add_way,
-        nullif(trim(json_extract_string(follow, '$.state')), '') as state,
-        json_extract_string(follow, '$.oper_userid') as oper_userid,
-        json_extract(follow, '$.tags') as tags,
+        {{ json_text('follow', '$.remark') }} as remark,
+        {{ json_text('follow', '$.description') }} as description,
+        try_cast({{ json_text('follow', '$.add_way') }} as bigint) as add_way,
+        nullif(trim({{ json_text('follow', '$.state') }}), '') as state,
+        {{ json_text('follow', '$.oper_userid') }} as oper_userid,
+        {{ json_fragment('follow', '$.tags') }} as tags,
 
         ----------  phones typed by staff (unverified)
-        json_extract_string(follow, '$.remark_mobiles[*]') as remark_mobiles_raw,
+        {{ json_text_list('follow', '$.remark_mobiles') }} as remark_mobiles_raw,
 
         ----------  timestamps
-        json_extract_string(follow, '$.createtime') as createtime_raw,
+        {{ json_text('follow', '$.createtime') }} as createtime_raw,
 
-        follow_index,
+        {{ json_array_index('follow_index') }},
 
         ----------  lineage
         _source_file,
@@ -74,16 +69,21 @@ renamed as (
 typed as (
 
     select
-        * exclude (remark_mobiles_raw, createtime_raw, follow_index, _source_file, _row_number,
-                   _export_date, _loaded_at, _file_sha256),
+        external_userid,
+        userid,
+        unionid,
+        contact_type,
+        remark,
+        description,
+        add_way,
+        state,
+        oper_userid,
+        tags,
         remark_mobiles_raw,
-        list_sort(list_distinct(list_filter(
-            list_transform(remark_mobiles_raw, lambda m: {{ normalize_phone('m') }}),
-            lambda p: p is not null
-        ))) as remark_mobiles,
+        {{ normalize_phone_list('remark_mobiles_raw') }} as remark_mobiles,
         case
             when try_cast(createtime_raw as bigint) > 0
-                then to_timestamp(try_cast(createtime_raw as bigint))
+                then {{ epoch_to_timestamp('try_cast(createtime_raw as bigint)') }}
         end as createtime,
         createtime_raw,
         follow_index,

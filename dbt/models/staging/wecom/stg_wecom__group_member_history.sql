@@ -4,12 +4,7 @@ with
 
 groups as (
 
-    select
-        *,
-        -- invalid JSON text gives no rows instead of failing the whole view
-        case when json_valid(member_list) then member_list end as member_list_json
-
-    from {{ ref('stg_wecom__group_history') }}
+    select * from {{ ref('stg_wecom__group_history') }}
 
 ),
 
@@ -17,8 +12,8 @@ unnested as (
 
     select
         chat_id,
-        unnest(json_extract(member_list_json, '$[*]')) as member,
-        generate_subscripts(json_extract(member_list_json, '$[*]'), 1) as member_index,
+        -- invalid JSON text gives no rows instead of failing the whole view
+        {{ unnest_json_array('member_list', 'member', 'member_index') }},
         _source_file,
         _row_number,
         _export_date,
@@ -34,24 +29,24 @@ renamed as (
     select
         ----------  ids
         chat_id,
-        json_extract_string(member, '$.userid') as userid,
-        try_cast(json_extract_string(member, '$.type') as bigint) as member_type,
+        {{ json_text('member', '$.userid') }} as userid,
+        try_cast({{ json_text('member', '$.type') }} as bigint) as member_type,
         case
-            when try_cast(json_extract_string(member, '$.type') as bigint) = 2
-                then json_extract_string(member, '$.userid')
+            when try_cast({{ json_text('member', '$.type') }} as bigint) = 2
+                then {{ json_text('member', '$.userid') }}
         end as external_userid,
-        json_extract_string(member, '$.unionid') as unionid,
-        json_extract_string(member, '$.invitor.userid') as invitor_userid,
+        {{ json_text('member', '$.unionid') }} as unionid,
+        {{ json_text('member', '$.invitor.userid') }} as invitor_userid,
 
         ----------  the join
-        try_cast(json_extract_string(member, '$.join_scene') as bigint) as join_scene,
+        try_cast({{ json_text('member', '$.join_scene') }} as bigint) as join_scene,
         case
-            when try_cast(json_extract_string(member, '$.join_time') as bigint) > 0
-                then to_timestamp(try_cast(json_extract_string(member, '$.join_time') as bigint))
+            when try_cast({{ json_text('member', '$.join_time') }} as bigint) > 0
+                then {{ epoch_to_timestamp("try_cast(" ~ json_text('member', '$.join_time') ~ " as bigint)") }}
         end as join_time,
-        json_extract_string(member, '$.join_time') as join_time_raw,
+        {{ json_text('member', '$.join_time') }} as join_time_raw,
 
-        member_index,
+        {{ json_array_index('member_index') }},
 
         ----------  lineage
         _source_file,
