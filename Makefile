@@ -9,7 +9,7 @@ export DAGSTER_HOME  ?= $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test ui prepare install docs bench bench-load bench-ingest bench-identity accuracy clean
+.PHONY: run test ui prepare install docs spark-build bench bench-load bench-ingest bench-identity accuracy clean
 
 run: prepare            ## ingest the demo landing (or $$LANDING_DIR), build every model, publish serving.duckdb
 	$(BIN)/siyu run
@@ -33,6 +33,9 @@ $(STAMP): pyproject.toml
 prepare: $(STAMP)
 	mkdir -p $(WAREHOUSE_DIR)
 	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+spark-build: prepare    ## the same dbt project on Apache Spark (local[2], Java 17) from $$WAREHOUSE_DIR/bronze: dbt seed + run
+	$(BIN)/python -m dagster_project.spark_build $(if $(AS_OF_DATE),--as-of $(AS_OF_DATE),)
 
 bench: prepare          ## the nightly run stage by stage at SCALE persons (default 100000): wall s and peak RSS, full and incremental
 	$(BIN)/python -m dagster_project.bench --scale $(or $(SCALE),100000)
