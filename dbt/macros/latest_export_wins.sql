@@ -12,3 +12,17 @@ qualify row_number() over (
     order by _export_date desc, _source_file desc, _row_number desc
 ) = 1
 {%- endmacro %}
+
+{#- post_hook of an incremental latest-export-wins model: rows whose bronze file is gone
+    (a replaced export's old version, or retention) and that the incremental run did not
+    re-decide (their key has no bronze row left) leave the table. -#}
+{% macro delete_rows_of_vanished_files(source_name='wechat_mp_events') -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where _file_sha256 not in (
+        select distinct _file_sha256 from {{ source('bronze', source_name) }}
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
