@@ -113,13 +113,15 @@ def _erase(args: argparse.Namespace) -> bool:
               "as_of_date": args.as_of}
     run_config = {"ops": {"find_and_erase": {"config": config}},
                   "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(dg.reconstructable(erase_job_def), instance=instance, run_config=run_config)
+    with dg.DagsterInstance.get() as instance, dg.execute_job(
+        dg.reconstructable(erase_job_def), instance=instance, run_config=run_config
+    ) as result:
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
                     print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
             return False
+        print("\nerasure audit record (also appended to $WAREHOUSE_DIR/privacy/erasure_audit.jsonl):")
         print(json.dumps(result.output_for_node("republish_and_audit"), ensure_ascii=False, indent=2))
     return True
 

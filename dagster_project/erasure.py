@@ -226,7 +226,7 @@ def erase_bronze(bronze_root: Path, contracts: dict[str, Contract], denied: froz
                  key: bytes) -> dict[str, dict[str, int]]:
     """Rewrite (atomically, lineage kept) every bronze file holding a denied person's rows.
 
-    Returns per source the rows, JSON list entries and rejects removed."""
+    Returns, for the sources that lost any, the rows, JSON list entries and rejects removed."""
     removed: dict[str, dict[str, int]] = {}
     for source, contract in contracts.items():
         counts = {"rows": 0, "list_entries": 0, "rejects": 0}
@@ -242,7 +242,8 @@ def erase_bronze(bronze_root: Path, contracts: dict[str, Contract], denied: froz
             if kept.height != rejects.height:
                 write_atomically(kept.select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA), path)
                 counts["rejects"] += rejects.height - kept.height
-        removed[source] = counts
+        if any(counts.values()):
+            removed[source] = counts
     return removed
 
 
