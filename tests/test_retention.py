@@ -119,3 +119,16 @@ def test_landing_may_not_outlive_bronze(monkeypatch):
     monkeypatch.delenv("LANDING_RETENTION_DAYS")
     monkeypatch.delenv("BRONZE_RETENTION_DAYS")
     assert retention_days() == (90, 1095)
+
+
+def test_siyu_retention_dry_run_prints_the_expired_folders(dated_exports, tmp_path, monkeypatch, capsys):
+    from dagster_project import cli
+
+    landing, warehouse, expired_landing, expired_bronze = dated_exports
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    before = _files(landing), _files(warehouse)
+    assert cli.main(["retention", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert (_files(landing), _files(warehouse)) == before
+    assert "would delete landing folders before 2026-08-24:" in out
+    assert all(f"| {folder} |" in out for folder in expired_landing + expired_bronze)
