@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -132,11 +133,15 @@ def _json_leaves(node) -> list[str]:
     return [str(node)] if isinstance(node, (str, int)) and not isinstance(node, bool) else []
 
 
+_PHONE_LIKE = re.compile(r"^[\d\s+()'\-\uff10-\uff19]{7,}$")  # worth running the phone rule on
+
+
 def _leaf_is_denied(leaves: list[str], denied: frozenset[str], key: bytes) -> bool:
-    if not leaves:
-        return False
-    phones = pl.Series(leaves, dtype=pl.String).to_frame("v").select(parsing.normalize_phone(pl.col("v")))
-    candidates = set(leaves) | {p for p in phones.to_series().to_list() if p}
+    candidates = set(leaves)
+    phone_like = [leaf for leaf in leaves if _PHONE_LIKE.match(leaf)]
+    if phone_like:
+        phones = pl.DataFrame({"v": phone_like}, schema={"v": pl.String}).select(parsing.normalize_phone(pl.col("v")))
+        candidates |= {p for p in phones.to_series().to_list() if p}
     return any(denied_hash(c, key) in denied for c in candidates)
 
 

@@ -265,3 +265,14 @@ def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):
     assert [f["userid"] for f in json.loads(contacts["follow_user"][0])] == ["huangmin"]
     tmall = read_bronze(warehouse / "bronze", "tmall_orders").collect()
     assert tmall["order_id"].to_list() == ["3000000000000000002"] and tmall["_row_number"].to_list() == [2]  # lineage: the row as exported
+
+
+def test_a_request_needs_an_identifier_and_phones_are_normalised():
+    from dagster_project.erasure import ErasureRequest
+
+    with pytest.raises(ValueError, match="at least one identifier"):
+        ErasureRequest().typed_values()
+    with pytest.raises(ValueError, match="not a phone number"):
+        ErasureRequest(phones=["138****5678"]).typed_values()
+    assert ErasureRequest(phones=["+86 138-1234-5678"], openids=[" oAbc "]).typed_values() == [
+        ("phone", "+8613812345678"), ("openid", "oAbc")]
