@@ -137,6 +137,7 @@ class FileResult:
     rejects: int
     encoding: str
     skipped: bool = False  # already in bronze with the same content
+    erased: int = 0  # rows of erased persons dropped (deny-list, dagster_project/erasure.py)
     bronze_path: Path | None = None  # the Parquet written (None when skipped)
     unmapped_headers: list[str] = field(default_factory=list)
 
@@ -222,7 +223,7 @@ def _partition_dir(root: Path, export_date: dt.date) -> Path:
 
 def ingest_file(
     path: Path, export_date: dt.date, landing_root: Path, bronze_root: Path, contract: Contract,
-    loaded_at: dt.datetime, full_refresh: bool = False,
+    loaded_at: dt.datetime, full_refresh: bool = False, denied: frozenset[str] = frozenset(),
 ) -> FileResult:
     """Ingest one landing file unless its exact content is already in bronze."""
     source_file = path.relative_to(landing_root).as_posix()
@@ -250,16 +251,25 @@ def ingest_file(
         ],
         how="diagonal_relaxed",
     ).with_columns(pl.lit(export_date).alias("_export_date")).select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
+    erased = 0
+    if denied:  # persons erased on request never come back from an old export
+        from dagster_project.erasure import erase_frame, erase_rejects  # erasure imports this module
+        from dagster_project.pseudonymize import pseudonym_key
+
+        key = pseudonym_key()
+        result = erase_frame(good, contract, denied, key)
+        good, erased = result.frame, result.rows_erased
+        all_rejects = erase_rejects(all_rejects, denied, key)
 
     # A replaced landing file (same name, new content) supersedes its old Parquet.
     for directory in (good_dir, reject_dir):
         for stale in directory.glob(f"{glob_escape(path.name)}__*.parquet"):
             stale.unlink()
-    _write_atomically(all_rejects.sort("row_number", "column_name"), reject_dir / name)
-    _write_atomically(good, target)  # written last: its presence marks the file as ingested
+    write_atomically(all_rejects.sort("row_number", "column_name"), reject_dir / name)
+    write_atomically(good, target)  # written last: its presence marks the file as ingested
     return FileResult(
         source_file, export_date, good.height, all_rejects["row_number"].n_unique(), raw.encoding,
-        unmapped_headers=[h.strip() for h in raw.unmapped_headers], bronze_path=target,
+        unmapped_headers=[h.strip() for h in raw.unmapped_headers], bronze_path=target, erased=erased,
     )
 
 
@@ -267,11 +277,20 @@ def glob_escape(name: str) -> str:
     return re.sub(r"([\[\]*?])", r"[\1]", name)
 
 
-def _write_atomically(frame: pl.DataFrame, target: Path) -> None:
+def write_atomically(frame: pl.DataFrame, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     frame.write_parquet(tmp, compression="zstd", statistics=True)
     tmp.replace(target)
+
+
+def remove_partial_writes(bronze_root: Path, source: str) -> None:
+    """Delete the temporary Parquet a killed run left behind (never read: not *.parquet).
+
+    Safe because one warehouse-writing run executes at a time (deploy/dagster.yaml)."""
+    for root in (bronze_root / source, bronze_root / "_rejects" / source):
+        for partial in root.glob("export_date=*/.*.parquet.tmp"):
+            partial.unlink(missing_ok=True)
 
 
 def ensure_schema_files(bronze_root: Path, contract: Contract) -> None:
@@ -279,10 +298,10 @@ def ensure_schema_files(bronze_root: Path, contract: Contract) -> None:
     target = bronze_root / contract.source / "_schema" / "empty.parquet"
     expected = empty_bronze_frame(contract)
     if not target.exists() or pl.read_parquet_schema(target) != expected.schema:
-        _write_atomically(expected, target)
+        write_atomically(expected, target)
     rejects = bronze_root / "_rejects" / "_schema" / "_schema" / "empty.parquet"
     if not rejects.exists():
-        _write_atomically(pl.DataFrame(schema=REJECT_SCHEMA), rejects)
+        write_atomically(pl.DataFrame(schema=REJECT_SCHEMA), rejects)
 
 
 @dataclass
@@ -300,6 +319,10 @@ class SourceIngestion:
     def rows_rejected(self) -> int:
         return sum(f.rejects for f in self.files)
 
+    @property
+    def rows_erased(self) -> int:
+        return sum(f.erased for f in self.files)
+
 
 def ingest_source(
     contract: Contract, landing_root: Path, bronze_root: Path, loaded_at: dt.datetime,
@@ -314,6 +337,10 @@ def ingest_source(
     no run will ever load them.
     """
     ensure_schema_files(bronze_root, contract)
+    remove_partial_writes(bronze_root, contract.source)
+    from dagster_project.erasure import load_deny_list  # erasure imports this module
+
+    denied = load_deny_list(bronze_root.parent)  # bronze lives in $WAREHOUSE_DIR/bronze
     files, problems = landing_files(landing_root, contract)
     if accepted:
         low, high = accepted
@@ -326,7 +353,7 @@ def ingest_source(
         files = [(path, day) for path, day in files if export_dates[0] <= day <= export_dates[1]]
     def one(path: Path, export_date: dt.date) -> FileResult | UnreadableFile:
         try:
-            return ingest_file(path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh)
+            return ingest_file(path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh, denied)
         except UnreadableFile as exc:
             return exc
 

@@ -6,6 +6,10 @@ siyu run        generate the demo landing (fixed seed) unless LANDING_DIR is set
                 the run), and print where the files are with rows and rejects per source
 siyu backfill   the same job for the export dates --from..--to only (one run; dbt builds once);
                 --full-refresh re-reads those dates' files even when unchanged
+siyu erase      erase a person (PIPL art. 47) by --phone/--openid/--unionid/--member-id through the
+                ``erase_person`` job; prints the audit record (keyed hashes only)
+siyu retention  delete landing folders and bronze partitions past LANDING_RETENTION_DAYS /
+                BRONZE_RETENTION_DAYS (``enforce_retention`` job); --dry-run lists them only
 siyu summary    rows and rejects per source, from bronze
 siyu home       write $DAGSTER_HOME/dagster.yaml (run retries, one writer at a time) if missing
 """
@@ -94,6 +98,60 @@ def _run_job(dates: tuple[dt.date, dt.date] | None = None, full_refresh: bool = 
         return result.success
 
 
+def erase_job_def():
+    from dagster_project.definitions import defs
+
+    return defs.resolve_job_def("erase_person")
+
+
+def _erase(args: argparse.Namespace) -> bool:
+    import json
+
+    import dagster as dg
+
+    config = {"phones": args.phone, "openids": args.openid, "unionids": args.unionid, "member_ids": args.member_id,
+              "as_of_date": args.as_of}
+    run_config = {"ops": {"find_and_erase": {"config": config}},
+                  "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with dg.DagsterInstance.get() as instance, dg.execute_job(
+        dg.reconstructable(erase_job_def), instance=instance, run_config=run_config
+    ) as result:
+        if not result.success:
+            for event in result.all_events:
+                if event.is_failure and event.step_key:
+                    print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
+            return False
+        print("\nerasure audit record (also appended to $WAREHOUSE_DIR/privacy/erasure_audit.jsonl):")
+        print(json.dumps(result.output_for_node("republish_and_audit"), ensure_ascii=False, indent=2))
+    return True
+
+
+def retention_job_def():
+    from dagster_project.definitions import defs
+
+    return defs.resolve_job_def("enforce_retention")
+
+
+def _retention(dry_run: bool) -> bool:
+    import dagster as dg
+
+    run_config = {"ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}},
+                  "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(dg.reconstructable(retention_job_def), instance=instance, run_config=run_config)
+        if not result.success:
+            for event in result.all_events:
+                if event.is_failure and event.step_key:
+                    print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
+            return False
+        metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    verb = "would delete" if dry_run else "deleted"
+    for kind, cutoff in (("landing_folders", "landing_cutoff"), ("bronze_partitions", "bronze_cutoff")):
+        print(f"{verb} {kind.replace('_', ' ')} before {metadata[cutoff].value}:")
+        print(metadata[kind].value)
+    return True
+
+
 def summary_lines() -> list[str]:
     """Rows and rejects per source, read from bronze (the source of truth for ingestion)."""
     import polars as pl
@@ -131,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--from", dest="first", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
     backfill.add_argument("--to", dest="last", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
     backfill.add_argument("--full-refresh", action="store_true", help="re-read files even when unchanged")
+    erase = sub.add_parser("erase", help="erase a person from bronze, the warehouse and serving (PIPL art. 47)")
+    for flag in ("--phone", "--openid", "--unionid", "--member-id"):
+        erase.add_argument(flag, action="append", default=[], help="repeatable")
+    erase.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="as-of date of the rebuild")
+    retention = sub.add_parser("retention", help="delete landing folders and bronze partitions past retention")
+    retention.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     sub.add_parser("summary", help="print rows and rejects per source")
     sub.add_parser("home", help="write $DAGSTER_HOME/dagster.yaml if missing")
     args = parser.parse_args(argv)
@@ -147,6 +211,14 @@ def main(argv: list[str] | None = None) -> int:
         _ensure_dagster_home()
         _ensure_demo_landing(args.persons, args.seed, operator_landing)
         ok = _run_job()
+    elif args.command == "retention":
+        _ensure_dagster_home()
+        return 0 if _retention(args.dry_run) else 1
+    elif args.command == "erase":
+        if not (args.phone or args.openid or args.unionid or args.member_id):
+            parser.error("name at least one identifier")
+        _ensure_dagster_home()
+        return 0 if _erase(args) else 1
     elif args.command == "backfill":
         if args.first > args.last:
             parser.error("--from is after --to")

@@ -5,7 +5,9 @@ one writer or many readers per file, so the nightly run never writes that
 file: it builds ``serving.duckdb.<token>.tmp`` next to it and renames it over
 the old one (an atomic rename on POSIX). Readers that already have the old
 file open keep reading the old snapshot; new connections see the new one; a
-failed or killed run leaves the old file untouched.
+failed or killed run leaves the old file untouched; the temporary file a killed
+run left behind is removed by the next publication (one writer at a time, so no
+other run can still be writing one).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ SERVING_SCHEMA = "marts"
 
 def publish_marts(warehouse_db: Path, serving_db: Path) -> dict[str, int]:
     """Copy every table and view of schema marts; returns rows per table."""
+    remove_stale_temporaries(serving_db)
     tmp = serving_db.with_name(f"{serving_db.name}.{uuid.uuid4().hex[:8]}.tmp")
     rows: dict[str, int] = {}
     try:
@@ -48,6 +51,14 @@ def publish_marts(warehouse_db: Path, serving_db: Path) -> dict[str, int]:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return rows
+
+
+def remove_stale_temporaries(serving_db: Path) -> list[Path]:
+    """Delete half-built serving files (and their WALs) of runs that were killed."""
+    stale = sorted(serving_db.parent.glob(f"{serving_db.name}.*.tmp*"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def _fsync(path: Path) -> None:

@@ -39,6 +39,7 @@ def _summary_metadata(result: SourceIngestion) -> dict:
     return {
         "rows_loaded": dg.MetadataValue.int(result.rows_loaded),
         "rows_rejected": dg.MetadataValue.int(result.rows_rejected),
+        "rows_erased": dg.MetadataValue.int(result.rows_erased),  # deny-listed persons (erasure requests)
         "files_ingested": dg.MetadataValue.int(len(new_files)),
         "files_unchanged": dg.MetadataValue.int(len(result.files) - len(new_files)),
         "files_unreadable": dg.MetadataValue.int(len(result.unreadable)),

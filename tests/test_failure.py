@@ -1,0 +1,213 @@
+"""A nightly run killed during ingestion, dbt or publication leaves the serving file intact,
+and the next run converges to what an uninterrupted run builds, without duplicated rows (issue 7).
+
+The real commands run in subprocesses (`siyu run`; `dagster asset materialize` for the
+serving asset) on a small landing (the clean landing's last four export days, every
+source and format), each in its own process group. The test watches for a stage to begin
+and SIGKILLs the whole group (dbt's process too), as an out-of-memory kill or a reboot
+would:
+
+1. during ingestion: as soon as the first bronze Parquet appears;
+2. during dbt: while `dbt build` is building the identity graph (int_identity__persons has
+   snapshotted the previous run's person ids and is being rebuilt, with staging and
+   audit tables already written);
+3. an uninterrupted run: serving.duckdb appears and must equal a clean single build;
+4. during publication: as soon as the temporary serving file appears;
+5. an uninterrupted publication: it removes the killed run's temporary file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from tests.conftest import AS_OF
+from tests.test_incremental import _comparable
+
+EXPORT_DAYS = 4
+BIN = Path(sys.executable).parent
+
+
+def _small_landing(landing: Path, target: Path) -> Path:
+    for source in sorted(p for p in landing.iterdir() if p.is_dir()):
+        for day in sorted(source.iterdir())[-EXPORT_DAYS:]:
+            shutil.copytree(day, target / source.name / day.name)
+    return target
+
+
+def _dbt_build_running(group: int) -> bool:
+    """A `dbt build` process in the run's process group (dagster-dbt starts it)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) != group:
+                continue
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ProcessLookupError):
+            continue
+        if any(a.endswith(b"dbt") for a in argv) and b"build" in argv:
+            return True
+    return False
+
+
+class Runner:
+    def __init__(self, landing: Path, warehouse: Path, home: Path):
+        self.warehouse = warehouse
+        self.env = {
+            **os.environ, "LANDING_DIR": str(landing), "WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(home),
+            "AS_OF_DATE": AS_OF, "SIYU_RETRY_WAIT_SECONDS": "1", "PYTHONUNBUFFERED": "1",
+        }
+        self.logs = warehouse.parent / "logs"
+        self.logs.mkdir(exist_ok=True)
+
+    def start(self, name: str, *command: str) -> subprocess.Popen:
+        log = (self.logs / f"{name}.log").open("w")
+        return subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def nightly(self, name: str) -> subprocess.Popen:
+        return self.start(name, str(BIN / "siyu"), "run")
+
+    def publish(self, name: str) -> subprocess.Popen:
+        return self.start(name, str(BIN / "dagster"), "asset", "materialize", "-m", "dagster_project.definitions",
+                          "--select", "serving/serving_duckdb")
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+
+    def kill_when(self, proc: subprocess.Popen, moment, poll: float = 0.05, timeout: float = 600) -> None:
+        """SIGKILL the run's whole process group as soon as moment() holds; fail if the run ended first."""
+        deadline = time.time() + timeout
+        while not moment():
+            assert proc.poll() is None, f"the run ended (rc {proc.returncode}) before the moment to kill it"
+            assert time.time() < deadline, "timed out waiting for the moment to kill the run"
+            time.sleep(poll)
+        os.killpg(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+
+    def complete(self, proc: subprocess.Popen, name: str) -> None:
+        assert proc.wait(timeout=900) == 0, self.log(name)[-3000:]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _bronze_parquet(warehouse: Path) -> list[Path]:
+    return [p for p in (warehouse / "bronze").rglob("*.parquet") if "_schema" not in p.parts]
+
+
+@pytest.fixture(scope="module")
+def killed_runs(clean_landing, tmp_path_factory):
+    root = tmp_path_factory.mktemp("failure")
+    landing = _small_landing(clean_landing[0], root / "landing")
+    warehouse = root / "warehouse"
+    runner = Runner(landing, warehouse, root / "dagster_home")
+    serving = warehouse / "serving.duckdb"
+    seen = {}
+
+    run = runner.nightly("1_killed_in_ingestion")
+    runner.kill_when(run, lambda: bool(_bronze_parquet(warehouse)))
+    seen["after_ingestion_kill"] = (serving.exists(), _bronze_parquet(warehouse))
+
+    run = runner.nightly("2_killed_in_dbt")
+    runner.kill_when(run, lambda: "START sql table model intermediate.int_identity__persons ." in runner.log(
+        "2_killed_in_dbt") and _dbt_build_running(run.pid))
+    seen["after_dbt_kill"] = serving.exists()
+
+    run = runner.nightly("3_uninterrupted")
+    runner.complete(run, "3_uninterrupted")
+    published = _sha256(serving)
+
+    run = runner.publish("4_killed_in_publication")
+    temporaries = lambda: list(warehouse.glob("serving.duckdb.*.tmp"))  # noqa: E731
+    runner.kill_when(run, lambda: bool(temporaries()), poll=0.002)  # publication takes about a second
+    seen["after_publication_kill"] = (_sha256(serving), published, temporaries())
+
+    run = runner.publish("5_uninterrupted_publication")
+    runner.complete(run, "5_uninterrupted_publication")
+
+    reference = root / "reference"  # one clean, uninterrupted build of the same landing
+    from dagster_project.publish import publish_marts
+    from tests.warehouse import dbt, ingest_landing
+
+    ingest_landing(landing, reference)
+    dbt(reference, "build", dbt_vars={"as_of_date": AS_OF})
+    publish_marts(reference / "warehouse.duckdb", reference / "serving.duckdb")
+    return warehouse, reference, seen
+
+
+def test_a_kill_during_ingestion_publishes_nothing_and_leaves_only_whole_parquet(killed_runs):
+    _, _, seen = killed_runs
+    serving_exists, parquet = seen["after_ingestion_kill"]
+    assert not serving_exists
+    assert parquet
+    for path in parquet:  # every file a reader (dbt's glob) can see is a complete Parquet
+        pl.read_parquet(path)
+
+
+def test_a_kill_during_dbt_publishes_nothing(killed_runs):
+    assert killed_runs[2]["after_dbt_kill"] is False
+
+
+def test_a_kill_during_publication_leaves_the_serving_file_byte_identical(killed_runs):
+    current, before, temporaries = killed_runs[2]["after_publication_kill"]
+    assert temporaries, "the kill came before the temporary serving file existed"
+    assert current == before
+
+
+def test_no_temporary_file_survives_the_next_run(killed_runs):
+    warehouse, *_ = killed_runs
+    assert not list(warehouse.glob("serving.duckdb.*.tmp*"))
+    assert not list((warehouse / "bronze").rglob("*.tmp"))
+
+
+def _source_rows(bronze: Path, source: str) -> pl.DataFrame:
+    # _loaded_at says when a run loaded the file: everything else must be identical
+    return pl.read_parquet(str(bronze / source / "export_date=*" / "*.parquet")).drop("_loaded_at")
+
+
+def test_bronze_equals_an_uninterrupted_run_without_duplicated_rows(killed_runs):
+    warehouse, reference, _ = killed_runs
+    from sources.contracts import load_contracts
+
+    for source in load_contracts():
+        recovered, clean = _source_rows(warehouse / "bronze", source), _source_rows(reference / "bronze", source)
+        assert recovered.height == clean.height > 0, source
+        assert recovered.select("_source_file", "_row_number").is_unique().all(), source
+        key = ["_source_file", "_row_number"]
+        assert recovered.sort(key).equals(clean.sort(key)), source
+
+
+@pytest.mark.parametrize("database", ["warehouse.duckdb", "serving.duckdb"])
+def test_every_mart_equals_an_uninterrupted_run_row_for_row(killed_runs, database):
+    warehouse, reference, _ = killed_runs
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse / database}' as recovered (read_only)")
+        con.execute(f"attach '{reference / database}' as clean (read_only)")
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'clean' "
+            "and table_schema = 'marts' order by 1").fetchall()]
+        assert len(tables) >= 10
+        differences = {}
+        for table in tables:
+            a, b = _comparable(con, "recovered", table), _comparable(con, "clean", table)
+            only_recovered = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
+            only_clean = con.execute(f"select count(*) from ({b} except all {a})").fetchone()[0]
+            counts = [con.execute(f"select count(*) from ({q})").fetchone()[0] for q in (a, b)]
+            if only_recovered or only_clean or counts[0] != counts[1]:
+                differences[table] = (only_recovered, only_clean, counts)
+        # the same inputs give the same person ids: a killed run retires none
+        merges = con.execute("select count(*) from recovered.marts.person_id_merges").fetchone()[0]
+    assert not differences, differences
+    assert merges == 0
