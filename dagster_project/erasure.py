@@ -228,8 +228,12 @@ def add_to_deny_list(warehouse_dir: Path, hashes: set[str], request_id: str, at:
 
 
 def erase_bronze(bronze_root: Path, contracts: dict[str, Contract], denied: frozenset[str],
-                 key: bytes) -> dict[str, dict[str, int]]:
-    """Rewrite (atomically, lineage kept) every bronze file holding a denied person's rows.
+                 key: bytes, rewritten_at: dt.datetime) -> dict[str, dict[str, int]]:
+    """Rewrite (atomically) every bronze file holding a denied person's rows.
+
+    Lineage is kept except ``_loaded_at``, which becomes ``rewritten_at``: the rewrite is a
+    new version of the file, so incremental models (stg_wechat_mp__events) re-decide its
+    rows and drop those of the old version.
 
     Returns, for the sources that lost any, the rows, JSON list entries and rejects removed."""
     removed: dict[str, dict[str, int]] = {}
@@ -238,7 +242,8 @@ def erase_bronze(bronze_root: Path, contracts: dict[str, Contract], denied: froz
         for path in sorted((bronze_root / source).glob("export_date=*/*.parquet")):
             erased = erase_frame(pl.read_parquet(path), contract, denied, key)
             if erased.rows_erased or erased.entries_erased:
-                write_atomically(erased.frame, path)
+                loaded_at = pl.lit(rewritten_at).cast(erased.frame.schema["_loaded_at"])
+                write_atomically(erased.frame.with_columns(loaded_at.alias("_loaded_at")), path)
                 counts["rows"] += erased.rows_erased
                 counts["list_entries"] += erased.entries_erased
         for path in sorted((bronze_root / "_rejects" / source).glob("export_date=*/*.parquet")):
@@ -335,7 +340,7 @@ def start_erasure(warehouse_dir: Path, bronze_root: Path, contracts: dict[str, C
     )
     record.rows_deleted["warehouse"] = person_rows(warehouse_db, person.person_ids)
     record.rows_deleted["serving"] = person_rows(warehouse_dir / "serving.duckdb", person.person_ids)
-    record.rows_deleted["bronze"] = erase_bronze(bronze_root, contracts, load_deny_list(warehouse_dir), key)
+    record.rows_deleted["bronze"] = erase_bronze(bronze_root, contracts, load_deny_list(warehouse_dir), key, now)
     forget_warehouse_state(warehouse_db, person)
     return record, person
 

@@ -1,6 +1,7 @@
 """stg_wechat_mp__events is built incrementally: a night re-decides only the events its new
 bronze files touch, and ends with exactly the table a full rebuild gives, through
-replaced exports (rows gone, rows changed), late old exports and re-decided keys."""
+replaced exports (rows gone, rows changed), late old exports, re-decided keys and files
+rewritten by an erasure (same content hash, new _loaded_at)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.warehouse import dbt
 
 NIGHT_1 = dt.datetime(2024, 3, 3, 2, tzinfo=dt.UTC)
 NIGHT_2 = dt.datetime(2024, 3, 4, 2, tzinfo=dt.UTC)
+ERASED_AT = dt.datetime(2024, 3, 4, 9, tzinfo=dt.UTC)
 MODEL = "stg_wechat_mp__events"
 
 
@@ -61,11 +63,18 @@ def test_incremental_events_equal_a_full_rebuild(tmp_path):
     # OLDER date (02-28) that must not beat 03-01; a new day (03-03) that wins e3
     write_events(bronze, "2024-03-02", "b.jsonl", "c", NIGHT_2, {"e4": "b4x"})
     write_events(bronze, "2024-02-28", "old.jsonl", "d", NIGHT_2, {"e1": "old1", "e5": "old5"})
-    write_events(bronze, "2024-03-03", "d.jsonl", "e", NIGHT_2, {"e3": "d3"})
+    write_events(bronze, "2024-03-03", "d.jsonl", "e", NIGHT_2, {"e3": "d3", "e7": "d7"})
     dbt(tmp_path, "run", *select)
     incremental = pages(tmp_path)
     # expected from the rule itself: e2 falls back to a.jsonl, e6 has no row left
-    assert incremental == {"e1": "a1", "e2": "a2", "e3": "d3", "e4": "b4x", "e5": "old5"}
+    assert incremental == {"e1": "a1", "e2": "a2", "e3": "d3", "e4": "b4x", "e5": "old5", "e7": "d7"}
+
+    # an erasure rewrites d.jsonl without e3 (dagster_project/erasure.py: same hash, new
+    # _loaded_at): e3 falls back to a.jsonl's row
+    write_events(bronze, "2024-03-03", "d.jsonl", "e", ERASED_AT, {"e7": "d7"})
+    dbt(tmp_path, "run", *select)
+    incremental = pages(tmp_path)
+    assert incremental == {"e1": "a1", "e2": "a2", "e3": "a3", "e4": "b4x", "e5": "old5", "e7": "d7"}
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         incremental_rows = con.sql(f"select * from staging.{MODEL}").pl().sort("event_id")

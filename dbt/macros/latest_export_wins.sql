@@ -13,14 +13,18 @@ qualify row_number() over (
 ) = 1
 {%- endmacro %}
 
-{#- post_hook of an incremental latest-export-wins model: rows whose bronze file is gone
-    (a replaced export's old version, or retention) and that the incremental run did not
-    re-decide (their key has no bronze row left) leave the table. -#}
+{#- post_hook of an incremental latest-export-wins model: rows whose bronze file version
+    (_file_sha256, _loaded_at) is gone (a replaced or re-read export's old version, a file
+    rewritten by an erasure, retention) and that the incremental run did not re-decide
+    (their key has no bronze row left) leave the table. -#}
 {% macro delete_rows_of_vanished_files(source_name='wechat_mp_events') -%}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where _file_sha256 not in (
-        select distinct _file_sha256 from {{ source('bronze', source_name) }}
+    delete from {{ this }} as current
+    where not exists (
+        select 1
+        from (select distinct _file_sha256, _loaded_at from {{ source('bronze', source_name) }}) as bronze_files
+        where bronze_files._file_sha256 = current._file_sha256
+            and bronze_files._loaded_at = current._loaded_at
     )
     {%- else -%}
     select 1

@@ -1,12 +1,14 @@
 -- The biggest staging relation (tens of millions of rows at a million customers), so a
 -- table, built incrementally: a nightly run re-decides only the events its new bronze
 -- files touch, instead of re-running latest-export-wins over all of bronze.
---   * keys re-decided: every event_id in a file loaded since the last run (new events,
---     newer or re-dropped exports of known ones), and every event_id this table attributes
---     to a file that is gone from bronze or was just reloaded (a replaced export);
+--   * a bronze file version is (_file_sha256, _loaded_at): a replaced export, a re-read
+--     file and a file rewritten by an erasure (dagster_project/erasure.py) are new versions;
+--   * keys re-decided: every event_id in a file version loaded since the last run (new
+--     events, newer or re-dropped exports of known ones), and every event_id this table
+--     attributes to a file version that is gone from bronze;
 --   * each re-decided key takes the winner among ALL its bronze rows (an old export
 --     arriving late does not beat a newer one already here), then delete+insert by key;
---   * the post-hook deletes rows whose bronze file is gone and whose key has no row left.
+--   * the post-hook deletes the rows of gone file versions whose key has no row left.
 -- `dbt build --full-refresh` rebuilds it from scratch (same result: tests/test_incremental.py).
 -- On Spark a plain table (delete+insert needs Delta there; the Spark build is a full one).
 {{ config(
@@ -24,7 +26,7 @@ with
 {% if is_incremental() %}
 bronze_files as (
 
-    select distinct _source_file, _file_sha256, _loaded_at
+    select distinct _file_sha256, _loaded_at
     from {{ source('bronze', 'wechat_mp_events') }}
 
 ),
@@ -40,7 +42,7 @@ changed_keys as (
     where not exists (
         select 1 from bronze_files
         where bronze_files._file_sha256 = current._file_sha256
-            and bronze_files._loaded_at <= (select max(_loaded_at) from {{ this }})
+            and bronze_files._loaded_at = current._loaded_at
     )
 
 ),
