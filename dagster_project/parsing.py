@@ -9,6 +9,8 @@ does not parse becomes null, and the caller decides whether that is a reject
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 
@@ -89,6 +91,7 @@ _EXCEL_SERIAL_RANGE = (30000.0, 60000.0)
 # UTC+8 for every timestamp we accept (2000 onwards): a fixed offset is exact
 # and much cheaper than a time-zone lookup per value.
 _BEIJING_OFFSET = pl.duration(hours=8)
+BEIJING_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 def parse_beijing_timestamp(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
