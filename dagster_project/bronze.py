@@ -373,19 +373,19 @@ def _without_copies(
     files: list[tuple[Path, dt.date]], shas: list[str], landing_root: Path,
 ) -> tuple[list[tuple[Path, dt.date, str]], list[str]]:
     """A byte-identical copy of a file in the same export-date folder (dropped twice under two
-    names) is not loaded again: its rows would be there twice. Copies are named, not fatal."""
+    names, ``订单报表 (1).csv``) is not loaded again: its rows would be there twice. The file
+    dropped first (oldest modification time) is the original; copies are named, not fatal."""
     first: dict[tuple[dt.date, str], Path] = {}
-    kept, problems = [], []
-    for (path, day), sha in zip(files, shas):
+    problems = []
+    for (path, day), sha in sorted(zip(files, shas), key=lambda f: (f[0][0].stat().st_mtime_ns, f[0][0].name)):
         original = first.setdefault((day, sha), path)
-        if original is path:
-            kept.append((path, day, sha))
-        else:
+        if original is not path:
             problems.append(
                 f"{path.relative_to(landing_root).as_posix()}: same content as "
                 f"{original.relative_to(landing_root).as_posix()}; not loaded twice"
             )
-    return kept, problems
+    kept = [(path, day, sha) for (path, day), sha in zip(files, shas) if first[(day, sha)] is path]
+    return kept, sorted(problems)
 
 
 def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | None = None) -> list[str]:

@@ -197,6 +197,8 @@ def _read_csv(path: Path, source_file: str, contract: Contract) -> RawFile:
             io.BytesIO(payload), infer_schema=False, has_header=True, quote_char='"',
             raise_if_empty=False,
         ).with_row_index(ROW_NUMBER, offset=1)
+        if _has_short_lines(text, frame.width - 1):
+            raise pl.exceptions.ComputeError("a row with too few fields")
     except pl.exceptions.ComputeError:
         # A row with the wrong number of fields: split the file with the csv
         # module (slow, only for broken files) and reject just those rows.
@@ -206,6 +208,17 @@ def _read_csv(path: Path, source_file: str, contract: Contract) -> RawFile:
         _reject_a_cut_off_last_row(raw, rejects, text, contract.source, source_file)
     raw.encoding, raw.rejects = encoding, rejects
     return raw
+
+
+def _has_short_lines(text: str, fields: int) -> bool:
+    """polars fills a row with too few fields (a cell broken by an unquoted line break) with
+    nulls instead of failing. Such rows show as lines without quotes holding fewer than
+    ``fields - 1`` commas (lines with quotes may hold commas inside cells: those polars checks)."""
+    lines = pl.Series(text.splitlines())
+    short = lines.str.strip_chars().ne("") & ~lines.str.contains('"', literal=True) & (
+        lines.str.count_matches(",", literal=True) < fields - 1
+    )
+    return bool(short.any())
 
 
 def _reject_a_cut_off_last_row(raw: RawFile, rejects: list[dict], text: str, source: str, source_file: str) -> None:
