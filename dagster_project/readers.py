@@ -214,7 +214,7 @@ def _has_short_lines(text: str, fields: int) -> bool:
     """polars fills a row with too few fields (a cell broken by an unquoted line break) with
     nulls instead of failing. Such rows show as lines without quotes holding fewer than
     ``fields - 1`` commas (lines with quotes may hold commas inside cells: those polars checks)."""
-    lines = pl.Series(text.splitlines())
+    lines = pl.Series([text]).str.split("\n").explode()  # split in Rust: no Python string per line
     short = lines.str.strip_chars().ne("") & ~lines.str.contains('"', literal=True) & (
         lines.str.count_matches(",", literal=True) < fields - 1
     )
