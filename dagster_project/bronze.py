@@ -13,6 +13,7 @@ name, new bytes) replaces its Parquet.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import os
 import re
@@ -26,7 +27,7 @@ import polars as pl
 
 from dagster_project import parsing
 from dagster_project.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
-from sources.contracts import TIMESTAMP_TYPES, Contract
+from sources.contracts import TIMESTAMP_TYPES, Contract, load_contracts
 
 REJECT_SCHEMA = {
     "source": pl.String, "source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
@@ -37,8 +38,10 @@ LINEAGE_SCHEMA = {
     "_source_file": pl.String, ROW_NUMBER: pl.Int64, "_export_date": pl.Date,
     "_loaded_at": UTC_TS, "_file_sha256": pl.String,
 }
-# Timestamps outside this window are typos or epoch zeroes, not business events.
-PLAUSIBLE_TIME = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+# The latest time a row may carry, as a column type_file adds (from the file's export date).
+LATEST_TIME = "__latest_time"
+# Without an export date (a file typed on its own) times are bounded by this instead.
+NO_EXPORT_DATE_LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 EXPORT_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -84,21 +87,31 @@ class _TypingPlan:
 @cache
 def _typing_plan(contract: Contract) -> _TypingPlan:
     clean, parse, checks = [], [], []
+    limits = contract.limits
+    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
     for col in contract.columns:
         name, text = col.name, pl.col(col.name)
         clean.append(parsing.clean_text(text).alias(name))
         present = text.is_not_null()
         parsed = pl.col(f"__typed__{name}")
+        if col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
+            checks.append((name, f"cell longer than {limits.max_cell_chars} characters",
+                           text.str.len_chars() > limits.max_cell_chars))
         if col.type in ("text", "json"):
             parse.append(text.alias(f"__typed__{name}"))
         elif col.type == "id":
             parse.append(parsing.clean_id(text, already_clean=True).alias(f"__typed__{name}"))
+            checks.append((name, f"id longer than {limits.max_id_chars} characters",
+                           parsed.str.len_chars() > limits.max_id_chars))
         elif col.type == "int":
             parse.append(parsing.parse_int(text, already_clean=True).alias(f"__typed__{name}"))
             checks.append((name, "not an integer", present & parsed.is_null()))
         elif col.type == "decimal":
             parse.append(parsing.parse_yuan(text, already_clean=True).alias(f"__typed__{name}"))
             checks.append((name, "not a yuan amount", present & parsed.is_null()))
+            if not col.allow_negative:
+                checks.append((name, "negative amount", parsed < 0))
+            checks.append((name, f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
         elif col.type in TIMESTAMP_TYPES:
             value = (
                 parsing.parse_beijing_timestamp(text, already_clean=True) if col.type == "timestamp"
@@ -106,8 +119,9 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
             )
             parse.append(value.alias(f"__typed__{name}"))
             checks.append((name, f"unparseable {col.type.replace('_', ' ')}", present & parsed.is_null()))
-            checks.append((name, "timestamp outside 2000-01-01..2100-01-01",
-                           parsed.is_not_null() & ~parsed.is_between(*PLAUSIBLE_TIME, closed="left")))
+            checks.append((name, f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest))
+            checks.append((name, f"timestamp more than {limits.days_after_export} day(s) after the export date",
+                           parsed >= pl.col(LATEST_TIME)))
         elif col.type == "phone":
             parse += [
                 text.alias(f"__typed__{name}"),
@@ -142,16 +156,28 @@ class FileResult:
     unmapped_headers: list[str] = field(default_factory=list)
 
 
-def type_file(raw: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame]:
+def latest_time(export_date: dt.date | None, contract: Contract) -> dt.datetime:
+    """The first instant a row of this export may not carry: midnight Beijing after the tolerance."""
+    if export_date is None:
+        return NO_EXPORT_DATE_LATEST
+    day = export_date + dt.timedelta(days=contract.limits.days_after_export + 1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
+
+
+def type_file(
+    raw: pl.DataFrame, contract: Contract, export_date: dt.date | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split an all-text contract frame into (typed good rows, rejects)."""
     plan = _typing_plan(contract)
     timestamp_raw = [
         pl.col(c.name).alias(f"{c.name}_raw") for c in contract.columns if c.type in TIMESTAMP_TYPES
     ]
-    flags = [flag.alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
+    # a check on a null value is not a failure (null comparisons would otherwise drop the row from both sides)
+    flags = [flag.fill_null(False).alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
     # lazy: eager evaluation would skip common-subexpression elimination
     flagged = (
-        raw.lazy().with_columns(plan.clean).with_columns(timestamp_raw).with_columns(plan.parse)
+        raw.lazy().with_columns(*plan.clean, pl.lit(latest_time(export_date, contract)).cast(UTC_TS).alias(LATEST_TIME))
+        .with_columns(timestamp_raw).with_columns(plan.parse)
         .with_columns(flags)
         .with_columns(
             pl.any_horizontal(pl.col(f"__fail__{i}") for i in range(len(flags))).alias("__bad")
@@ -224,10 +250,11 @@ def _partition_dir(root: Path, export_date: dt.date) -> Path:
 def ingest_file(
     path: Path, export_date: dt.date, landing_root: Path, bronze_root: Path, contract: Contract,
     loaded_at: dt.datetime, full_refresh: bool = False, denied: frozenset[str] = frozenset(),
+    sha: str | None = None,
 ) -> FileResult:
     """Ingest one landing file unless its exact content is already in bronze."""
     source_file = path.relative_to(landing_root).as_posix()
-    sha = sha256_of(path)
+    sha = sha or sha256_of(path)
     name = f"{path.name}__{sha[:12]}.parquet"
     good_dir = _partition_dir(bronze_root / contract.source, export_date)
     reject_dir = _partition_dir(bronze_root / "_rejects" / contract.source, export_date)
@@ -236,7 +263,7 @@ def ingest_file(
         return FileResult(source_file, export_date, 0, 0, "", skipped=True)
 
     raw = read_landing_file(path, source_file, contract)
-    good, rejects = type_file(raw.frame, contract)
+    good, rejects = type_file(raw.frame, contract, export_date)
     lineage = [
         pl.lit(source_file).alias("_source_file"),
         pl.lit(export_date).alias("_export_date"),
@@ -342,6 +369,7 @@ def ingest_source(
 
     denied = load_deny_list(bronze_root.parent)  # bronze lives in $WAREHOUSE_DIR/bronze
     files, problems = landing_files(landing_root, contract)
+    problems += unknown_source_folders(landing_root, contract.source, bronze_root)
     if accepted:
         low, high = accepted
         problems += [
@@ -351,19 +379,63 @@ def ingest_source(
         ]
     if export_dates:
         files = [(path, day) for path, day in files if export_dates[0] <= day <= export_dates[1]]
-    def one(path: Path, export_date: dt.date) -> FileResult | UnreadableFile:
+    def one(path: Path, export_date: dt.date, sha: str) -> FileResult | UnreadableFile:
         try:
-            return ingest_file(path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh, denied)
+            return ingest_file(path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh,
+                               denied, sha)
         except UnreadableFile as exc:
             return exc
 
     # Files are independent (each writes its own Parquet). Two at a time keeps both cores
     # busy through the single-threaded parts (decoding, Python fallbacks, Parquet footers).
     with ThreadPoolExecutor(max_workers=ingest_workers()) as pool:
+        shas = list(pool.map(lambda f: sha256_of(f[0]), files))
+        files, duplicates = _without_copies(files, shas, landing_root)
+        problems += duplicates
         outcomes = list(pool.map(lambda f: one(*f), files))
     results = [o for o in outcomes if isinstance(o, FileResult)]
     unreadable = [o for o in outcomes if isinstance(o, UnreadableFile)]
     return SourceIngestion(contract.source, results, unreadable, problems)
+
+
+def _without_copies(
+    files: list[tuple[Path, dt.date]], shas: list[str], landing_root: Path,
+) -> tuple[list[tuple[Path, dt.date, str]], list[str]]:
+    """A byte-identical copy of a file in the same export-date folder (dropped twice under two
+    names, ``订单报表 (1).csv``) is not loaded again: its rows would be there twice. The file
+    dropped first (oldest modification time) is the original; copies are named, not fatal."""
+    first: dict[tuple[dt.date, str], Path] = {}
+    problems = []
+    for (path, day), sha in sorted(zip(files, shas), key=lambda f: (f[0][0].stat().st_mtime_ns, f[0][0].name)):
+        original = first.setdefault((day, sha), path)
+        if original is not path:
+            problems.append(
+                f"{path.relative_to(landing_root).as_posix()}: same content as "
+                f"{original.relative_to(landing_root).as_posix()}; not loaded twice"
+            )
+    kept = [(path, day, sha) for (path, day), sha in zip(files, shas) if first[(day, sha)] is path]
+    return kept, sorted(problems)
+
+
+def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | None = None) -> list[str]:
+    """Folders of the landing root that are no source (a typo such as ``tmall_order``), named by
+    the source they resemble, or by every source when they resemble none. The warehouse's own
+    folder, should it sit inside the landing root, is not one of them."""
+    if not landing_root.is_dir():
+        return []
+    sources = list(load_contracts())
+    problems = []
+    for entry in sorted(landing_root.iterdir()):
+        if entry.name in sources or entry.name.startswith("."):
+            continue
+        if bronze_root and bronze_root.resolve().is_relative_to(entry.resolve()):
+            continue
+        closest = difflib.get_close_matches(entry.name, sources, n=1, cutoff=0.6)
+        if closest and closest[0] != source:
+            continue
+        hint = f" (did you mean {source}?)" if closest else ""
+        problems.append(f"{entry.name}: not a landing source folder{hint}; ignored")
+    return problems
 
 
 def ingest_workers() -> int:

@@ -179,6 +179,16 @@ def summary_lines() -> list[str]:
     return lines
 
 
+def _refuse_the_development_key_in_production() -> None:
+    """SIYU_ENV=production: stop before reading anything when the pseudonymisation key is missing."""
+    from dagster_project.pseudonymize import DevelopmentKeyRefused, pseudonym_key
+
+    try:
+        pseudonym_key()
+    except DevelopmentKeyRefused as exc:
+        sys.exit(f"SIYU_ENV=production: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="siyu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "home":
         print(_ensure_dagster_home())
         return 0
+    if args.command in ("run", "backfill"):
+        _refuse_the_development_key_in_production()
     if args.command == "run":
         _ensure_dagster_home()
         _ensure_demo_landing(args.persons, args.seed, operator_landing)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from dagster_project.pseudonymize import pseudonym_key
+from dagster_project.settings import is_production
 from dagster_project.sql_functions import arrow_functions
 
 
@@ -23,7 +24,9 @@ def register_functions(con, key: bytes) -> None:
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config):
-        self._key = pseudonym_key(production=bool(plugin_config.get("refuse_development_key", False)))
+        # the prod target refuses the development key, and so does any target under SIYU_ENV=production
+        production = bool(plugin_config.get("refuse_development_key", False)) or is_production()
+        self._key = pseudonym_key(production=production)
 
     def configure_connection(self, conn):
         register_functions(conn, self._key)

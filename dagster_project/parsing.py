@@ -9,6 +9,8 @@ does not parse becomes null, and the caller decides whether that is a reject
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 
@@ -50,26 +52,34 @@ def _clean(expr: pl.Expr, already_clean: bool) -> pl.Expr:
     return expr if already_clean else clean_text(expr)
 
 
+# Thousands separators only where they belong (``1,299``): ``1,2,3`` is not a number.
+_THOUSANDS = r"\d{1,3}(,\d{3}){1,4}"
+
+
 def parse_int(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     """Integers as exported (``12``, ``-3``, ``12.0`` from a spreadsheet, ``1,200``)."""
-    text = fullwidth_to_ascii(_clean(expr, already_clean)).str.replace_all(r"[,\s]", "")
+    text = fullwidth_to_ascii(_clean(expr, already_clean)).str.strip_chars()
     text = pl.when(text.is_in(NULL_TOKENS)).then(None).otherwise(text)
-    valid = text.str.contains(r"^[+-]?\d{1,18}(\.0+)?$")
-    return pl.when(valid).then(text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
+    valid = text.str.contains(rf"^[+-]?({_THOUSANDS}|\d{{1,18}})(\.0+)?$")
+    digits = text.str.replace_all(",", "", literal=True).str.replace(r"\.0+$", "")
+    return pl.when(valid).then(digits.cast(pl.Int64, strict=False))
 
 
 def parse_yuan(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     """Yuan amounts to DECIMAL(18,2): ``"1,299.00"``, ``¥12``, ``12元``, full-width digits.
 
     ``——``/``-``/empty are null, never 0. Anything else that is not a plain
-    number (``abc``, ``12.3.4``) is null too, so the caller can reject it.
+    number (``abc``, ``12.3.4``, ``1,2,3``) is null too, so the caller can reject it.
+    At most 13 integer digits: exact through the float rounding, and far above any
+    real amount (the contracts' limits reject absurd ones with a reason).
     """
     text = fullwidth_to_ascii(_clean(expr, already_clean))
-    text = text.str.replace_all(r"[,\s元¥￥]|^RMB|^CNY", "")
+    text = text.str.replace_all(r"[元¥￥]|^RMB|^CNY", "").str.strip_chars()
     text = pl.when(text.is_in(NULL_TOKENS)).then(None).otherwise(text)
-    valid = text.str.contains(r"^[+-]?(\d{1,16}(\.\d*)?|\.\d+)$")
+    valid = text.str.contains(rf"^[+-]?(({_THOUSANDS}|\d{{1,13}})(\.\d*)?|\.\d+)$")
+    number = text.str.replace_all(",", "", literal=True)
     return pl.when(valid).then(
-        text.cast(pl.Float64, strict=False).round(2).cast(pl.Decimal(18, 2), strict=False)
+        number.cast(pl.Float64, strict=False).round(2).cast(pl.Decimal(18, 2), strict=False)
     )
 
 
@@ -81,6 +91,7 @@ _EXCEL_SERIAL_RANGE = (30000.0, 60000.0)
 # UTC+8 for every timestamp we accept (2000 onwards): a fixed offset is exact
 # and much cheaper than a time-zone lookup per value.
 _BEIJING_OFFSET = pl.duration(hours=8)
+BEIJING_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 def parse_beijing_timestamp(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
@@ -111,10 +122,14 @@ def parse_beijing_timestamp(expr: pl.Expr, already_clean: bool = False) -> pl.Ex
     return (wall - _BEIJING_OFFSET).dt.replace_time_zone("UTC")
 
 
+# 9999-12-31 23:59:59 UTC: larger numbers are not times in any calendar a datetime holds.
+_LAST_EPOCH_SECOND = 253_402_300_799
+
+
 def parse_epoch(expr: pl.Expr, unit: str, already_clean: bool = False) -> pl.Expr:
     """Unix seconds (``s``) or milliseconds (``ms``) to a UTC timestamp; 0 and negatives are not times."""
     number = parse_int(expr, already_clean)
-    number = pl.when(number > 0).then(number)
+    number = pl.when(number.is_between(1, _LAST_EPOCH_SECOND * (1000 if unit == "ms" else 1))).then(number)
     return pl.from_epoch(number, time_unit=unit).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 

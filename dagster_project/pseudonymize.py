@@ -1,8 +1,9 @@
 """Keyed pseudonymisation (HMAC-SHA256) of phones and buyer names.
 
 The key comes from ``SIYU_PSEUDONYM_KEY``. Without it a clearly marked
-development key is used, which the production profile (``--target prod``,
-plugin config ``refuse_development_key: true``) refuses. The same function is
+development key is used, which production refuses: ``SIYU_ENV=production`` (the
+``siyu`` commands, the Dagster dbt step) and the dbt profile's ``prod`` target
+(plugin config ``refuse_development_key: true``). The same function is
 registered in DuckDB as ``pseudonymize(varchar) -> varchar`` for every dbt
 connection (dagster_project/duckdb_plugin.py), so the rule exists once.
 """
@@ -23,7 +24,12 @@ class DevelopmentKeyRefused(RuntimeError):
     pass
 
 
-def pseudonym_key(production: bool = False) -> bytes:
+def pseudonym_key(production: bool | None = None) -> bytes:
+    """The key; ``production`` (default: ``SIYU_ENV=production``) refuses the development key."""
+    if production is None:
+        from dagster_project.settings import is_production
+
+        production = is_production()
     key = os.environ.get(KEY_ENV) or DEVELOPMENT_KEY
     if production and key == DEVELOPMENT_KEY:
         raise DevelopmentKeyRefused(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.contracts import Contract
+from sources.contracts import Contract, load_contracts
 
 ROW_NUMBER = "_row_number"
 EXTRA = "_extra"
@@ -55,28 +55,70 @@ def decode(data: bytes, source_file: str, encodings: tuple[str, ...]) -> tuple[s
     """Decode export bytes; returns (text, encoding name).
 
     UTF-8 is always tried before GB18030 because GB18030 accepts nearly any
-    byte string and would silently garble UTF-8 exports.
+    byte string and would silently garble UTF-8 exports. A character cut in half
+    at the very end (a truncated file) is dropped: the last row then ends without
+    a line break and is rejected as cut off, instead of the whole file failing.
     """
     if data.startswith(UTF8_BOM):
         try:
-            return data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+            return _decode_allowing_a_cut_end(data[len(UTF8_BOM):], "utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise UnreadableFile(source_file, f"has a UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3}") from exc
+            raise UnreadableFile(
+                source_file, f"has a UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3} (line {_line_of(data, exc.start + 3)})"
+            ) from exc
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _decode_allowing_a_cut_end(data, "utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
         if not {"gb18030", "gbk"} & set(encodings):
             raise UnreadableFile(
                 source_file,
-                f"not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}); "
-                f"accepted encodings: {', '.join(encodings)}",
+                f"not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}, "
+                f"line {_line_of(data, utf8_error.start)}); accepted encodings: {', '.join(encodings)}",
             ) from utf8_error
         try:
-            return data.decode("gb18030"), "gb18030"
+            return _decode_gb18030_with_utf8_lines(data)
         except UnicodeDecodeError as exc:
             raise UnreadableFile(
                 source_file, f"neither UTF-8 nor GB18030 (undecodable byte at offset {exc.start})"
             ) from exc
+
+
+def _decode_allowing_a_cut_end(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and b"\n" not in data[exc.start:]:  # a character cut off at the end
+            return data[: exc.start].decode(encoding)
+        raise
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _looks_like_utf8(line: bytes) -> bool:
+    """A non-ASCII line that is valid UTF-8 and has no U+0080..U+07FF characters (Latin, Greek,
+    Cyrillic, Arabic: what GBK bytes read as UTF-8 turn into; Chinese text in UTF-8 is 3 bytes)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any("\u0080" <= ch <= "\u07ff" and ch not in "·×°" for ch in text)
+
+
+def _decode_gb18030_with_utf8_lines(data: bytes) -> tuple[str, str]:
+    """A GBK/GB18030 export, decoded line by line when some lines are UTF-8 (rows pasted in
+    from another export): each line in its own encoding, reported as ``gb18030+utf-8``."""
+    lines = data.split(b"\n")
+    utf8 = [i for i, line in enumerate(lines) if not line.isascii() and _looks_like_utf8(line)]
+    if not utf8:
+        return _decode_allowing_a_cut_end(data, "gb18030"), "gb18030"
+    marked = set(utf8)
+    text = "\n".join(
+        line.decode("utf-8") if i in marked else _decode_allowing_a_cut_end(line, "gb18030")
+        for i, line in enumerate(lines)
+    )
+    return text, "gb18030+utf-8"
 
 
 def map_headers(headers: list[str], contract: Contract, source_file: str) -> tuple[dict[str, str], list[str]]:
@@ -97,11 +139,32 @@ def map_headers(headers: list[str], contract: Contract, source_file: str) -> tup
             continue
         by_name[header] = column
         taken.add(column)
+    _refuse_another_sources_export(headers, contract, source_file, matched=len(by_name))
     missing = [c for c in contract.required_columns if c.name not in taken]
     if missing:
         names = "; ".join(" / ".join(c.source_names) for c in missing)
         raise UnreadableFile(source_file, f"missing required column(s) {names} for {contract.source}")
     return by_name, unmapped
+
+
+def _refuse_another_sources_export(headers: list[str], contract: Contract, source_file: str, matched: int) -> None:
+    """An export dropped into the wrong source folder (ERP sales lines in tmall_orders/ share
+    订单编号, 店铺名称 and 订单状态) would load as garbage: refuse a file whose headers match
+    another source's contract better than this one's."""
+    names = {h.strip().lstrip("\ufeff").strip() for h in headers}
+    best, best_count = None, matched
+    for other in load_contracts().values():
+        if other.source == contract.source or other.is_json:
+            continue
+        count = sum(1 for col in other.columns if names & set(col.source_names))
+        if count > best_count:
+            best, best_count = other.source, count
+    if best:
+        raise UnreadableFile(
+            source_file,
+            f"headers are those of a {best} export ({best_count} of its columns, {matched} of {contract.source}'s); "
+            f"move the file to the {best}/ folder",
+        )
 
 
 def _to_contract_frame(frame: pl.DataFrame, contract: Contract, source_file: str) -> RawFile:
@@ -126,20 +189,52 @@ def _read_csv(path: Path, source_file: str, contract: Contract) -> RawFile:
     text, encoding = decode(data, source_file, contract.encodings)
     if not text.strip():
         raise UnreadableFile(source_file, "file is empty (no header row)")
-    payload = text.encode("utf-8") if encoding != "utf-8" else data
+    # polars reads UTF-8 bytes: hand it the file itself unless decoding changed them
+    payload = data if encoding == "utf-8" and data.endswith((b"\n", b"\r")) else text.encode("utf-8")
     rejects: list[dict] = []
     try:
         frame = pl.read_csv(
             io.BytesIO(payload), infer_schema=False, has_header=True, quote_char='"',
             raise_if_empty=False,
         ).with_row_index(ROW_NUMBER, offset=1)
+        if _has_short_lines(text, frame.width - 1):
+            raise pl.exceptions.ComputeError("a row with too few fields")
     except pl.exceptions.ComputeError:
         # A row with the wrong number of fields: split the file with the csv
         # module (slow, only for broken files) and reject just those rows.
         frame, rejects = _read_csv_row_by_row(text, contract.source, source_file)
     raw = _to_contract_frame(frame, contract, source_file)
+    if not text.endswith(("\n", "\r")):
+        _reject_a_cut_off_last_row(raw, rejects, text, contract.source, source_file)
     raw.encoding, raw.rejects = encoding, rejects
     return raw
+
+
+def _has_short_lines(text: str, fields: int) -> bool:
+    """polars fills a row with too few fields (a cell broken by an unquoted line break) with
+    nulls instead of failing. Such rows show as lines without quotes holding fewer than
+    ``fields - 1`` commas (lines with quotes may hold commas inside cells: those polars checks)."""
+    lines = pl.Series([text]).str.split("\n").explode()  # split in Rust: no Python string per line
+    short = lines.str.strip_chars().ne("") & ~lines.str.contains('"', literal=True) & (
+        lines.str.count_matches(",", literal=True) < fields - 1
+    )
+    return bool(short.any())
+
+
+def _reject_a_cut_off_last_row(raw: RawFile, rejects: list[dict], text: str, source: str, source_file: str) -> None:
+    """Every export ends its last row with a line break; a file without one was cut off (an
+    interrupted download or copy), so its last row may hold half a value (``199.00`` -> ``19``)."""
+    if raw.frame.is_empty():
+        return
+    last = raw.frame[ROW_NUMBER].max()
+    if any(r["row_number"] > last for r in rejects):  # the cut row already failed to split
+        return
+    raw.frame = raw.frame.filter(pl.col(ROW_NUMBER) != last)
+    rejects.append({
+        "source": source, "source_file": source_file, "row_number": last, "column_name": "_row",
+        "raw_value": text.rsplit("\n", 1)[-1][:500],
+        "reason": "file ends without a line break: the last row may be cut off (truncated export)",
+    })
 
 
 def _read_csv_row_by_row(text: str, source: str, source_file: str) -> tuple[pl.DataFrame, list[dict]]:

@@ -5,6 +5,8 @@ WAREHOUSE_DIR  bronze Parquet, warehouse.duckdb, serving.duckdb    default: data
 AS_OF_DATE     logical run date (YYYY-MM-DD)                       default: today in Beijing
 FIRST_EXPORT_DATE  first export date folder the warehouse accepts   default: 2024-01-01
                    (the first daily partition of the bronze assets)
+SIYU_ENV       ``production`` refuses the development pseudonymisation key   default: development
+               (dbt runs with --target prod)
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ def first_export_date() -> dt.date:
 
 def beijing_today() -> dt.date:
     return dt.datetime.now(BEIJING).date()
+
+
+def is_production() -> bool:
+    return os.environ.get("SIYU_ENV", "").strip().lower() in ("production", "prod")
+
+
+def dbt_target() -> str:
+    """The dbt profile target: ``prod`` refuses the development pseudonymisation key."""
+    return "prod" if is_production() else "dev"
 
 
 def export_to_environment() -> None:

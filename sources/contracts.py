@@ -8,7 +8,9 @@ means adding a YAML file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +33,30 @@ LINEAGE_COLUMNS = ("_source_file", "_row_number", "_export_date", "_loaded_at", 
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds beyond which a value is absurd and its row a reject (sources/README.md, "Limits").
+
+    The defaults hold for every source; a contract overrides one under ``limits:``.
+    """
+
+    max_id_chars: int = 40  # the longest real id is a 36-character device UUID
+    max_cell_chars: int = 2000  # any other non-JSON cell: a runaway quote swallows rows into one cell
+    max_amount: Decimal = Decimal(10_000_000)  # yuan per row
+    earliest_time: dt.date = dt.date(2000, 1, 1)  # before every platform we read
+    days_after_export: int = 1  # a time may lie this many days after its export date (Beijing), no more
+
+    @classmethod
+    def from_yaml(cls, raw: dict | None) -> Limits:
+        raw = dict(raw or {})
+        unknown = set(raw) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown limits {sorted(unknown)}")
+        if "max_amount" in raw:
+            raw["max_amount"] = Decimal(str(raw["max_amount"]))
+        return replace(cls(), **raw)
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: str
@@ -41,6 +67,7 @@ class Column:
     pii: bool = False
     identifier: str | None = None
     strength: str | None = None  # phones: strong / member / buyer / receiver / weak
+    allow_negative: bool = False  # decimals: a negative amount is a reject unless this is set
 
     @property
     def source_names(self) -> tuple[str, ...]:
@@ -59,6 +86,7 @@ class Contract:
     record_key: tuple[str, ...]
     columns: tuple[Column, ...]
     record_key_fallback: tuple[str, ...] = field(default=())
+    limits: Limits = field(default_factory=Limits)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -85,7 +113,7 @@ def _parse(raw: dict, path: Path) -> Contract:
             name=c["name"], type=c["type"], header=c.get("header"), path=c.get("path"),
             aliases=tuple(c.get("aliases", ())), required=bool(c.get("required", False)),
             pii=bool(c.get("pii", False)), identifier=c.get("identifier"),
-            strength=c.get("strength"),
+            strength=c.get("strength"), allow_negative=bool(c.get("allow_negative", False)),
         )
         for c in raw["columns"]
     )
@@ -94,6 +122,7 @@ def _parse(raw: dict, path: Path) -> Contract:
         formats=tuple(raw["format"]), file_patterns=tuple(raw["file_patterns"]),
         encodings=tuple(raw.get("encodings", ())), record_key=tuple(raw["record_key"]),
         record_key_fallback=tuple(raw.get("record_key_fallback", ())), columns=columns,
+        limits=Limits.from_yaml(raw.get("limits")),
     )
     _validate(contract, path)
     return contract

@@ -49,3 +49,29 @@ def clean_warehouse(clean_landing, tmp_path_factory) -> Path:
     ingest_landing(clean_landing[0], warehouse)
     dbt(warehouse, "build", dbt_vars={"as_of_date": AS_OF})
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def nightly_run(noisy_landing, tmp_path_factory):
+    """The nightly job run twice over the noisy landing (tests/test_end_to_end.py, tests/test_privacy.py):
+    (first result, second result, bronze stamps after each, warehouse, landing, truth)."""
+    import dagster as dg
+
+    landing, truth = noisy_landing
+    warehouse = tmp_path_factory.mktemp("e2e_warehouse")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LANDING_DIR", str(landing))
+        env.setenv("WAREHOUSE_DIR", str(warehouse))
+        env.setenv("AS_OF_DATE", AS_OF)
+        from dagster_project.cli import landing_range
+        from dagster_project.definitions import defs
+        from dagster_project.defs.partitions import range_tags
+
+        job = defs.resolve_job_def("nightly_warehouse")
+        every_export_date = range_tags(*landing_range())  # what `siyu run` does
+        with dg.DagsterInstance.ephemeral() as instance:
+            first = job.execute_in_process(instance=instance, raise_on_error=False, tags=every_export_date)
+            stamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
+            second = job.execute_in_process(instance=instance, raise_on_error=False, tags=every_export_date)
+            restamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
+    return first, second, stamps, restamps, warehouse, landing, truth

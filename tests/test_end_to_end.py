@@ -3,46 +3,18 @@
 The landing is written by the demo generator (a different program from the ingestion)
 with every quirk of the landing contract, ~1% planted bad rows and the identity traps;
 its ground truth says exactly which rows are bad and who every identifier belongs to.
+The run is the session fixture ``nightly_run`` (tests/conftest.py; tests/test_privacy.py reads it too).
 """
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import polars as pl
-import pytest
-
-from tests.conftest import AS_OF
 
 SERVING_TABLES = {
     "customer_identities", "person_id_merges", "fct_orders", "dim_customers", "fct_customer_lifecycle",
     "agg_funnel_monthly", "fct_cohort_retention", "fct_customer_ltv", "agg_kpis_monthly", "fct_referrals",
 }
-
-
-@pytest.fixture(scope="module")
-def nightly_run(noisy_landing, tmp_path_factory):
-    import dagster as dg
-
-    landing, truth = noisy_landing
-    warehouse = tmp_path_factory.mktemp("e2e_warehouse")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("LANDING_DIR", str(landing))
-        env.setenv("WAREHOUSE_DIR", str(warehouse))
-        env.setenv("AS_OF_DATE", AS_OF)
-        from dagster_project.cli import landing_range
-        from dagster_project.definitions import defs
-        from dagster_project.defs.partitions import range_tags
-
-        job = defs.resolve_job_def("nightly_warehouse")
-        every_export_date = range_tags(*landing_range())  # what `siyu run` does
-        with dg.DagsterInstance.ephemeral() as instance:
-            first = job.execute_in_process(instance=instance, raise_on_error=False, tags=every_export_date)
-            stamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
-            second = job.execute_in_process(instance=instance, raise_on_error=False, tags=every_export_date)
-            restamps = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
-    return first, second, stamps, restamps, warehouse, landing, truth
 
 
 def test_the_job_succeeds_and_publishes_the_serving_file(nightly_run):
@@ -128,22 +100,3 @@ def test_identity_accuracy_on_the_noisy_landing(nightly_run):
     assert accuracy.precision >= 0.995, accuracy
     assert accuracy.recall >= 0.98, accuracy
     assert accuracy.order_precision >= 0.995, accuracy
-
-
-# A mainland mobile number not embedded in a longer ASCII token (hashes and person ids
-# are hex: 11 digits inside them are not a phone); Chinese text around it still matches.
-PHONE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
-
-
-def test_no_plain_phone_numbers_in_the_serving_file(nightly_run):
-    *_, warehouse, _, _ = nightly_run
-    with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
-        columns = con.execute(
-            "select table_name, column_name from information_schema.columns "
-            "where table_schema = 'marts' and data_type = 'VARCHAR'"
-        ).fetchall()
-        hits = []
-        for table, column in columns:
-            values = con.execute(f'select distinct "{column}" from marts."{table}" where "{column}" is not null').fetchall()
-            hits += [(table, column, v) for (v,) in values if PHONE.search(v)]
-    assert not hits, hits[:5]

@@ -70,19 +70,25 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator,
             backfill_policy=dg.BackfillPolicy.single_run())
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    from dagster_project.pseudonymize import pseudonym_key  # pyarrow: only when running
+
     settings.export_to_environment()
+    pseudonym_key()  # SIYU_ENV=production refuses the development key here, before dbt starts
     with retry_transient():
         ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
     # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today
     as_of = context.run.tags.get(settings.AS_OF_TAG) or settings.as_of_date().isoformat()
-    invocation = dbt.cli(["build", "--vars", json.dumps({"as_of_date": as_of})], context=context,
-                         raise_on_error=False)
+    invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
     # Row counts and failing rows need the warehouse, which the dbt process holds until it
     # ends: collect the events, then yield them in their order with those figures added.
     events = list(invocation.stream())
     yield from annotated(events, invocation)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
+
+
+def dbt_build_args(as_of: str) -> list[str]:
+    return ["build", "--vars", json.dumps({"as_of_date": as_of}), "--target", settings.dbt_target()]
 
 
 def annotated(events: list, invocation) -> list:

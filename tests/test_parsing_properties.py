@@ -1,0 +1,225 @@
+"""Property-based tests of the text-to-type rules (hypothesis): on arbitrary text they never
+crash and never turn garbage into a valid phone, amount, timestamp or header mapping.
+
+Each property runs the parser over a whole batch of generated values in one polars call
+(the way the ingestion runs it), so a few hundred examples stay fast.
+"""
+
+import datetime as dt
+import re
+import string
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dagster_project import parsing
+from dagster_project.readers import UnreadableFile, map_headers
+from sources.contracts import load_contracts
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FULLWIDTH_DIGITS = "０１２３４５６７８９"
+
+# Text that looks like the cells of a real export: digits (ASCII and full-width), phone and
+# money punctuation, masks, Chinese, and any other Unicode hypothesis likes to throw in.
+cell_alphabet = st.sampled_from(
+    list(string.digits) + list(FULLWIDTH_DIGITS) + list("+-*/ .:,'()\t元¥￥——RMBe") + ["——", "86", "0086", "年", "月"]
+)
+export_like = st.lists(cell_alphabet, max_size=24).map("".join)
+any_text = st.one_of(st.text(max_size=40), export_like)
+batches = st.lists(any_text, min_size=1, max_size=50)
+
+
+def _apply(expr_fn, values, *args) -> list:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    return frame.select(expr_fn(pl.col("v"), *args).alias("out"))["out"].to_list()
+
+
+def _ascii(text: str) -> str:
+    return text.translate(str.maketrans(FULLWIDTH_DIGITS + "．＋－", string.digits + ".+-"))
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(ch for ch in _ascii(text) if ch in string.digits)
+
+
+# ---- phones -------------------------------------------------------------------------------
+
+MAINLAND = re.compile(r"^\+861[3-9]\d{9}$")
+FOREIGN = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@FAST
+@given(batches)
+def test_a_phone_is_only_ever_made_of_the_digits_that_were_there(values):
+    for raw, phone in zip(values, _apply(parsing.normalize_phone, values)):
+        if phone is None:
+            continue
+        digits = _ascii_digits(raw)
+        if phone.startswith("+86"):
+            assert MAINLAND.match(phone), (raw, phone)
+            # the 11 digits are the cell's digits, at most behind a 86 / 0086 country code
+            assert digits in {phone[3:], "86" + phone[3:], "0086" + phone[3:]}, (raw, phone)
+        else:
+            assert FOREIGN.match(phone) and digits in {phone[1:], "00" + phone[1:]}, (raw, phone)
+        assert "*" not in raw  # a masked number is never a phone
+
+
+@FAST
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Nd", "Cs"]), max_size=30), min_size=1, max_size=50))
+def test_text_without_digits_is_never_a_phone_amount_or_timestamp(values):
+    assert _apply(parsing.normalize_phone, values) == [None] * len(values)
+    assert _apply(parsing.parse_yuan, values) == [None] * len(values)
+    assert _apply(parsing.parse_beijing_timestamp, values) == [None] * len(values)
+    assert _apply(parsing.parse_int, values) == [None] * len(values)
+
+
+@st.composite
+def written_phones(draw) -> tuple[str, str]:
+    """A mainland mobile as exports write it, and its normal form."""
+    rest = draw(st.lists(st.sampled_from(string.digits), min_size=9, max_size=9))
+    number = "1" + draw(st.sampled_from("3456789")) + "".join(rest)
+    prefix = draw(st.sampled_from(["", "'", "86-", "+86 ", "0086-", "+86-"]))
+    split = draw(st.sampled_from([(3, 7), (3, 3), (11, 11)]))
+    sep = draw(st.sampled_from(["", " ", "-"]))
+    body = number[: split[0]] + sep + number[split[0]: split[1] + 4] + sep + number[split[1] + 4:]
+    if draw(st.booleans()):
+        body = body.translate(str.maketrans(string.digits, FULLWIDTH_DIGITS))
+    lead = draw(st.sampled_from(["", " ", "\t"]))
+    return lead + prefix + body, "+86" + number
+
+
+@FAST
+@given(st.lists(written_phones(), min_size=1, max_size=50))
+def test_every_written_form_of_a_mainland_phone_normalises_to_the_same_number(pairs):
+    raw = [r for r, _ in pairs]
+    assert _apply(parsing.normalize_phone, raw) == [n for _, n in pairs]
+    masked = [r[:-8] + "****" + r[-4:] for r in raw]
+    assert _apply(parsing.normalize_phone, masked) == [None] * len(raw)
+    assert _apply(parsing.is_masked_phone, masked) == [True] * len(raw)
+
+
+# ---- amounts ------------------------------------------------------------------------------
+
+
+@FAST
+@given(batches)
+def test_an_amount_is_a_two_place_decimal_built_from_the_cells_own_digits(values):
+    for raw, amount in zip(values, _apply(parsing.parse_yuan, values)):
+        if amount is None:
+            continue
+        assert isinstance(amount, Decimal) and amount.as_tuple().exponent == -2, (raw, amount)
+        # the number written in the cell (digits, sign and point only), to the cent
+        written = re.sub(r"[^0-9.+-]", "", _ascii(raw))
+        assert abs(Decimal(written) - amount) <= Decimal("0.005"), (raw, amount)
+
+
+@st.composite
+def written_amounts(draw) -> tuple[str, Decimal]:
+    cents = draw(st.integers(min_value=-10**12, max_value=10**12))
+    value = Decimal(cents).scaleb(-2)
+    text = f"{value:,.2f}" if draw(st.booleans()) else f"{value:.2f}"
+    if draw(st.booleans()):
+        text = text.translate(str.maketrans(string.digits, FULLWIDTH_DIGITS))
+    decoration = draw(st.sampled_from(["{}", "{}元", "¥{}", "￥ {}", " {} ", "RMB{}"]))
+    return decoration.format(text), value
+
+
+@FAST
+@given(st.lists(written_amounts(), min_size=1, max_size=50))
+def test_every_written_form_of_an_amount_parses_back_exactly(pairs):
+    assert _apply(parsing.parse_yuan, [r for r, _ in pairs]) == [v for _, v in pairs]
+
+
+@pytest.mark.parametrize("garbage", ["1,2,3", "12 34", "1,23.00", "12,3456", "1e5", "0x10", "12-", "+-3", "1 000元"])
+def test_misplaced_separators_are_not_amounts(garbage):
+    assert _apply(parsing.parse_yuan, [garbage]) == [None]
+
+
+# ---- timestamps ---------------------------------------------------------------------------
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+@FAST
+@given(batches)
+def test_a_parsed_timestamp_is_a_real_instant_that_round_trips(values):
+    for raw, ts in zip(values, _apply(parsing.parse_beijing_timestamp, values)):
+        if ts is None:
+            continue
+        assert ts.tzinfo is not None and dt.datetime(1, 1, 2, tzinfo=dt.UTC) <= ts, (raw, ts)
+        wall = ts.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        assert _apply(parsing.parse_beijing_timestamp, [wall]) == [ts], (raw, wall)
+        assert len(_ascii_digits(raw)) >= 5, (raw, ts)  # at least a year and a day, or an Excel serial
+
+
+@st.composite
+def written_timestamps(draw) -> tuple[str, dt.datetime]:
+    wall = draw(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31, 23, 59, 59)))
+    shape = draw(st.sampled_from(["iso", "iso_t", "excel", "minutes", "date"]))
+    if shape == "iso":
+        text = wall.strftime("%Y-%m-%d %H:%M:%S")
+    elif shape == "iso_t":
+        text = wall.strftime("%Y-%m-%dT%H:%M:%S")
+    elif shape == "excel":  # the Excel re-save: unpadded month, day and hour, no seconds
+        wall = wall.replace(second=0)
+        text = f"{wall.year}/{wall.month}/{wall.day} {wall.hour}:{wall.minute:02d}"
+    elif shape == "minutes":
+        wall = wall.replace(second=0)
+        text = wall.strftime("%Y-%m-%d %H:%M")
+    else:
+        wall = wall.replace(hour=0, minute=0, second=0)
+        text = wall.strftime("%Y-%m-%d")
+    wall = wall.replace(microsecond=0)
+    return text, wall.replace(tzinfo=BEIJING).astimezone(dt.UTC)
+
+
+@FAST
+@given(st.lists(written_timestamps(), min_size=1, max_size=50))
+def test_every_written_form_of_a_beijing_time_parses_to_its_instant(pairs):
+    assert _apply(parsing.parse_beijing_timestamp, [r for r, _ in pairs]) == [t for _, t in pairs]
+
+
+@FAST
+@given(st.lists(st.integers(min_value=-(10**20), max_value=10**20).map(str) | any_text, min_size=1, max_size=50))
+def test_epochs_are_positive_and_never_crash(values):
+    for unit in ("s", "ms"):
+        for raw, ts in zip(values, _apply(parsing.parse_epoch, values, unit)):
+            assert ts is None or ts > dt.datetime(1970, 1, 1, tzinfo=dt.UTC), (raw, ts)
+
+
+# ---- header mapping -----------------------------------------------------------------------
+
+TABULAR = [c for c in load_contracts().values() if not c.is_json]
+every_header = sorted({h for c in TABULAR for col in c.columns for h in col.source_names})
+
+
+@FAST
+@given(
+    st.sampled_from(TABULAR),
+    st.lists(st.one_of(st.sampled_from(every_header), st.text(max_size=12)), max_size=30),
+    st.randoms(use_true_random=False),
+)
+def test_header_mapping_maps_each_column_once_and_only_from_its_own_names(contract, noise, rnd):
+    own = [col.source_names[rnd.randrange(len(col.source_names))] for col in contract.columns if rnd.random() < 0.8]
+    headers = [rnd.choice(["", " ", "\t", "\ufeff"]) + h + rnd.choice(["", " "]) for h in own + noise]
+    rnd.shuffle(headers)
+    try:
+        mapping, unmapped = map_headers(headers, contract, "x.csv")
+    except UnreadableFile as exc:
+        assert str(exc).startswith("x.csv: "), exc
+        return
+    assert sorted(mapping.values()) == sorted(set(mapping.values()))  # a column at most once
+    names = {col.name: col.source_names for col in contract.columns}
+    for header, column in mapping.items():
+        assert header.strip().lstrip("\ufeff").strip() in names[column]
+    assert len(mapping) + len(unmapped) == len(headers)  # nothing lost: unmapped go to _extra
+    assert {c.name for c in contract.required_columns} <= set(mapping.values())
+
+
+def test_the_header_property_covers_every_tabular_source():
+    assert {c.source for c in TABULAR} == {
+        "tmall_orders", "jd_orders", "douyin_orders", "youzan_orders", "crm_members", "erp_sales", "erp_refunds",
+    }
