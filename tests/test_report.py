@@ -18,6 +18,28 @@ from tests.conftest import AS_OF
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 
 
+@pytest.mark.parametrize("as_of, month", [
+    ("2026-11-22", "2026-10-01"),  # November is not over: the tiles show October against September
+    ("2026-11-30", "2026-11-01"),  # the last day of a month closes it
+    ("2026-01-15", "2025-12-01"),
+])
+def test_the_kpi_tiles_show_the_last_complete_month(as_of, month):
+    from dagster_project.report import kpi_month
+
+    assert kpi_month(dt.date.fromisoformat(as_of)) == dt.date.fromisoformat(month)
+
+
+@pytest.mark.parametrize("as_of, first, last", [
+    ("2026-11-22", "2026-10-26", "2026-11-16"),  # a Sunday ends its week
+    ("2026-11-23", "2026-10-26", "2026-11-16"),  # a Monday starts an unfinished one
+    ("2026-11-21", "2026-10-19", "2026-11-09"),
+])
+def test_the_in_app_funnel_covers_complete_weeks(as_of, first, last):
+    from dagster_project.report import complete_weeks
+
+    assert complete_weeks(dt.date.fromisoformat(as_of), 4) == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+
+
 @pytest.fixture(scope="module")
 def published(clean_warehouse, tmp_path_factory) -> Path:
     """The clean warehouse's marts published the way the nightly run does (serving.duckdb)."""
