@@ -9,6 +9,7 @@ from dagster_project.defs.automation import build_automation
 from dagster_project.defs.dbt import dbt_resource, warehouse_dbt_models
 from dagster_project.defs.identity import identity_health
 from dagster_project.defs.ingestion import bronze_assets
+from dagster_project.defs.report import morning_report
 from dagster_project.defs.serving import serving_duckdb
 
 settings.export_to_environment()
@@ -28,7 +29,7 @@ nightly_job = dg.define_asset_job(
 nightly_schedule, new_files_sensor = build_automation(nightly_job)
 
 defs = dg.Definitions(
-    assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb],
+    assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb, morning_report],
     asset_checks=[identity_health],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
