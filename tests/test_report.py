@@ -141,3 +141,14 @@ def test_every_chart_renders_in_headless_chromium_without_network(report):
         assert set(chart["traces"]) == expected_types[chart["id"]], chart
         assert chart["marks"] > 0, chart  # something is drawn, not an empty canvas
     assert len(tiles) == 6 and all(t != "—" for t in tiles), tiles
+
+
+def test_the_report_asset_follows_the_publication():
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    report = graph.get(dg.AssetKey(["serving", "morning_report"]))
+    assert dg.AssetKey(["serving", "serving_duckdb"]) in report.parent_keys
+    assert report.group_name == "serving"
