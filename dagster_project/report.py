@@ -196,7 +196,7 @@ def _funnel(stages: list[tuple[str, int]]) -> go.Figure | None:
     if not stages or not any(persons for _, persons in stages):
         return None
     figure = go.Figure(go.Funnel(y=[s for s, _ in stages], x=[p for _, p in stages],
-                                 textinfo="value+percent initial", marker={"color": "#2e7d5b"}))
+                                 texttemplate="%{value:,}<br>%{percentInitial:.0%}", marker={"color": "#2e7d5b"}))
     return _layout(figure, 380)
 
 
