@@ -21,6 +21,11 @@ ui: prepare             ## the Dagster UI on the same code location (http://127.
 	$(BIN)/siyu home
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${PORT:-3000}
 
+docs: prepare           ## the dbt docs of the last run (every model and column in English and Chinese) on http://127.0.0.1:8080
+	@test -f $(WAREHOUSE_DIR)/docs/catalog.json || { echo "no dbt docs in $(WAREHOUSE_DIR)/docs yet: make run first"; exit 1; }
+	cd dbt && ../$(BIN)/dbt docs serve --profiles-dir . --project-dir . --target-path $(WAREHOUSE_DIR)/docs \
+		--host 127.0.0.1 --port $${PORT:-8080} --no-browser
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml

@@ -241,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bronze:     {settings.bronze_dir()}")
     print(f"warehouse:  {settings.warehouse_db()}  (rejects: audit.rejects)")
     print(f"serving:    {settings.serving_db()}")
+    if args.command in ("run", "backfill"):
+        from dagster_project.report import report_path
+
+        report = report_path(settings.report_dir(), settings.as_of_date())
+        print(f"report:     {report if ok and report.exists() else '(not rendered: see the messages above)'}")
+        print(f"dbt docs:   {settings.docs_dir()}  (make docs serves them)")
     print(f"as of date: {settings.as_of_date().isoformat()}")
     print()
     print("\n".join(summary_lines()))

@@ -10,6 +10,7 @@ from dagster_project.defs.dbt import dbt_resource, warehouse_dbt_models
 from dagster_project.defs.identity import identity_health
 from dagster_project.defs.ingestion import bronze_assets
 from dagster_project.defs.privacy import erase_person
+from dagster_project.defs.report import morning_report
 from dagster_project.defs.retention import expired_exports, retention_job, retention_schedule
 from dagster_project.defs.serving import serving_duckdb
 
@@ -30,7 +31,7 @@ nightly_job = dg.define_asset_job(
 nightly_schedule, new_files_sensor = build_automation(nightly_job)
 
 defs = dg.Definitions(
-    assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb, expired_exports],
+    assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb, morning_report, expired_exports],
     asset_checks=[identity_health],
     jobs=[nightly_job, erase_person, retention_job],
     schedules=[nightly_schedule, retention_schedule],

@@ -42,6 +42,22 @@ def serving_db() -> Path:
     return warehouse_dir() / "serving.duckdb"
 
 
+def report_dir() -> Path:
+    """The morning report (HTML), next to the serving file it is rendered from."""
+    return warehouse_dir() / "report"
+
+
+def docs_dir() -> Path:
+    """dbt docs of the last build (index.html, manifest.json, catalog.json, static_index.html)."""
+    return warehouse_dir() / "docs"
+
+
+def run_as_of_date(run_tags: dict) -> dt.date:
+    """The logical date of a run: the schedule's tag wins over AS_OF_DATE / today."""
+    tagged = run_tags.get(AS_OF_TAG)
+    return dt.date.fromisoformat(tagged) if tagged else as_of_date()
+
+
 def as_of_date() -> dt.date:
     raw = os.environ.get("AS_OF_DATE")
     if raw:

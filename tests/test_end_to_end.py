@@ -8,6 +8,9 @@ The run is the session fixture ``nightly_run`` (tests/conftest.py; tests/test_pr
 
 from __future__ import annotations
 
+import json
+import re
+
 import duckdb
 import polars as pl
 
@@ -90,6 +93,24 @@ def test_the_metadata_an_engineer_reads(nightly_run):
                   and e.asset_check_evaluation_data.check_name == "identity_health")
     assert health.passed and health.metadata["persons"].value > 0
     assert "| identifier type |" in health.metadata["identifiers_per_person"].value
+
+
+def test_the_run_renders_the_morning_report_and_the_dbt_docs(nightly_run):
+    """After publication: the report's path in its metadata; after dbt build: the docs site (issue 8)."""
+    first, *_, warehouse, _, _ = nightly_run
+    materialized = {e.asset_key.to_user_string(): e.materialization.metadata
+                    for e in first.get_asset_materialization_events()}
+    report = materialized["serving/morning_report"]
+    assert report["path"].value == str(warehouse / "report" / f"morning_report_{AS_OF}.html")
+    assert report["latest"].value == str(warehouse / "report" / "morning_report_latest.html")
+    assert report["charts"].value == 7 and report["as_of_date"].value == AS_OF and report["kpi_month"].value == "2026-10"
+    assert report["size_bytes"].value > 1_000_000  # plotly.js is inlined
+    docs = warehouse / "docs"
+    catalog = json.loads((docs / "catalog.json").read_text(encoding="utf-8"))
+    assert {"model.siyu_warehouse.fct_orders", "model.siyu_warehouse.stg_tmall__orders"} <= set(catalog["nodes"])
+    manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
+    assert AS_OF in manifest["nodes"]["model.siyu_warehouse.agg_kpis_monthly"]["compiled_code"]  # the build's SQL
+    assert (docs / "static_index.html").stat().st_size > (docs / "manifest.json").stat().st_size
 
 
 def test_identity_accuracy_on_the_noisy_landing(nightly_run):

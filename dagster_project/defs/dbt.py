@@ -19,6 +19,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project import settings
+from dagster_project.dbt_docs import generate_docs
 from dagster_project.defs.retries import ensure_writable, retry_transient
 from dagster_project.markdown import markdown_table
 
@@ -77,7 +78,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     with retry_transient():
         ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
     # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today
-    as_of = context.run.tags.get(settings.AS_OF_TAG) or settings.as_of_date().isoformat()
+    as_of = settings.run_as_of_date(context.run.tags).isoformat()
     invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
     # Row counts and failing rows need the warehouse, which the dbt process holds until it
     # ends: collect the events, then yield them in their order with those figures added.
@@ -85,6 +86,11 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     yield from annotated(events, invocation)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
+    try:  # the docs never block publication: a failure is a warning in the run's log
+        site = generate_docs(dbt, invocation.target_path, dbt_build_args(as_of)[1:], settings.docs_dir())
+        context.log.info(f"dbt docs: {site} (make docs serves them)")
+    except Exception as exc:  # noqa: BLE001
+        context.log.warning(f"dbt docs generate failed, the models are built: {exc}")
 
 
 def dbt_build_args(as_of: str) -> list[str]:
