@@ -2,7 +2,6 @@
 backfills over a range of export dates, and retries of transient failures."""
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import time
@@ -10,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
-import polars as pl
 import pytest
 
 from tests.landing_builders import TMALL_HEADER, tmall_row, write_csv

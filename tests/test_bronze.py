@@ -1,8 +1,6 @@
 """Typing, rejects, lineage and idempotent re-drops of bronze ingestion."""
 
 import datetime as dt
-import os
-import shutil
 from decimal import Decimal
 
 import polars as pl

@@ -9,10 +9,11 @@ The run is the session fixture ``nightly_run`` (tests/conftest.py; tests/test_pr
 from __future__ import annotations
 
 import json
-import re
 
 import duckdb
 import polars as pl
+
+from tests.conftest import AS_OF
 
 SERVING_TABLES = {
     "customer_identities", "person_id_merges", "fct_orders", "dim_customers", "fct_customer_lifecycle",

@@ -4,7 +4,6 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from dagster_project.readers import UnreadableFile, read_landing_file

@@ -20,8 +20,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import AS_OF
-
 TODAY = "2026-12-31"  # a later as-of date: the cohort and KPI spines grow by a month
 
 

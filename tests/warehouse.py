@@ -59,3 +59,44 @@ def release_duckdb() -> None:
 def query(warehouse: Path, sql: str) -> pl.DataFrame:
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         return con.sql(sql).pl()
+
+
+# when a run happened, not what it computed
+RUN_STAMPS = {("clv_model_params", "fitted_at")}
+
+
+def marts_differences(left: Path, right: Path, skip_tables: tuple[str, ...] = (),
+                      may_be_empty: tuple[str, ...] = ("person_id_merges",)) -> dict[str, tuple]:
+    """Tables of schema `marts` whose rows differ between two DuckDB files (doubles rounded to
+    6 decimals, run stamps ignored): table -> (rows only left, rows only right, row counts).
+    An empty table on the right counts as a difference (nothing was compared) unless it is
+    one of may_be_empty."""
+    differences = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as lhs (read_only)")
+        con.execute(f"attach '{right}' as rhs (read_only)")
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'rhs' "
+            "and table_schema = 'marts' order by 1").fetchall() if t not in skip_tables]
+        assert len(tables) >= 10, tables
+        for table in tables:
+            a, b = _comparable(con, "lhs", table), _comparable(con, "rhs", table)
+            only_left = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
+            only_right = con.execute(f"select count(*) from ({b} except all {a})").fetchone()[0]
+            counts = tuple(con.execute(f"select count(*) from ({q})").fetchone()[0] for q in (a, b))
+            empty = counts[1] == 0 and table not in may_be_empty
+            if only_left or only_right or counts[0] != counts[1] or empty:
+                differences[table] = (only_left, only_right, counts)
+    return differences
+
+
+def _comparable(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str:
+    """The table's rows with doubles rounded (a model fit may differ in the last bits)."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = 'marts' and table_name = ? order by ordinal_position",
+        [catalog, table],
+    ).fetchall()
+    select = ", ".join(f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
+                       for c, t in columns if (table, c) not in RUN_STAMPS)
+    return f'select {select} from {catalog}.marts."{table}"'
