@@ -43,7 +43,7 @@ spark-build: prepare    ## the same dbt project on Apache Spark (local[2], Java 
 	$(BIN)/python -m dagster_project.spark_build $(if $(AS_OF_DATE),--as-of $(AS_OF_DATE),)
 
 bench: prepare          ## the nightly run stage by stage at SCALE persons (default 100000): wall s and peak RSS, full and incremental
-	$(BIN)/python -m dagster_project.bench --scale $(or $(SCALE),100000)
+	$(BIN)/python -m dagster_project.bench --scale $(or $(SCALE),100000) $(BENCH_ARGS)
 
 bench-load: prepare     ## code-location load time (fresh process: import + resolve definitions), median of 5
 	$(BIN)/python -m dagster_project.bench_load --repeat 5
