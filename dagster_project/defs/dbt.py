@@ -87,14 +87,19 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
     try:  # the docs never block publication: a failure is a warning in the run's log
-        site = generate_docs(dbt, invocation.target_path, dbt_build_args(as_of)[1:], settings.docs_dir())
+        site = generate_docs(dbt, invocation.target_path, dbt_options(as_of), settings.docs_dir())
         context.log.info(f"dbt docs: {site} (make docs serves them)")
     except Exception as exc:  # noqa: BLE001
         context.log.warning(f"dbt docs generate failed, the models are built: {exc}")
 
 
+def dbt_options(as_of: str) -> list[str]:
+    """The options every dbt command of a run shares: its as-of date and the profile target."""
+    return ["--vars", json.dumps({"as_of_date": as_of}), "--target", settings.dbt_target()]
+
+
 def dbt_build_args(as_of: str) -> list[str]:
-    return ["build", "--vars", json.dumps({"as_of_date": as_of}), "--target", settings.dbt_target()]
+    return ["build", *dbt_options(as_of)]
 
 
 def annotated(events: list, invocation) -> list:

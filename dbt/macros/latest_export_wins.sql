@@ -17,7 +17,7 @@ qualify row_number() over (
     (_file_sha256, _loaded_at) is gone (a replaced or re-read export's old version, a file
     rewritten by an erasure, retention) and that the incremental run did not re-decide
     (their key has no bronze row left) leave the table. -#}
-{% macro delete_rows_of_vanished_files(source_name='wechat_mp_events') -%}
+{% macro delete_rows_of_vanished_files(source_name) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as current
     where not exists (

@@ -16,7 +16,7 @@
     unique_key="event_id",
     incremental_strategy="delete+insert",
     on_schema_change="fail",
-    post_hook="{{ delete_rows_of_vanished_files() }}",
+    post_hook="{{ delete_rows_of_vanished_files('wechat_mp_events') }}",
 ) }}
 
 -- One row per Mini Program tracking event (events can arrive twice: deduplicated on
