@@ -34,10 +34,6 @@ REJECT_SCHEMA = {
     "raw_value": pl.String, "reason": pl.String, "_export_date": pl.Date,
 }
 UTC_TS = pl.Datetime("us", "UTC")
-LINEAGE_SCHEMA = {
-    "_source_file": pl.String, ROW_NUMBER: pl.Int64, "_export_date": pl.Date,
-    "_loaded_at": UTC_TS, "_file_sha256": pl.String,
-}
 # The latest time a row may carry, as a column type_file adds (from the file's export date).
 LATEST_TIME = "__latest_time"
 # Without an export date (a file typed on its own) times are bounded by this instead.
@@ -45,25 +41,14 @@ NO_EXPORT_DATE_LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 EXPORT_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# Polars type of each logical bronze column type (Contract.bronze_columns).
+POLARS_TYPES = {"text": pl.String, "int": pl.Int64, "decimal": pl.Decimal(18, 2), "timestamp": UTC_TS,
+                "date": pl.Date, "bool": pl.Boolean}
+
+
 def bronze_schema(contract: Contract) -> dict[str, pl.DataType]:
-    """The bronze columns of a source, in order (documented in sources/README.md)."""
-    schema: dict[str, pl.DataType] = {}
-    for col in contract.columns:
-        if col.type in ("text", "id", "json"):
-            schema[col.name] = pl.String
-        elif col.type == "int":
-            schema[col.name] = pl.Int64
-        elif col.type == "decimal":
-            schema[col.name] = pl.Decimal(18, 2)
-        elif col.type in TIMESTAMP_TYPES:
-            schema[col.name] = UTC_TS
-            schema[f"{col.name}_raw"] = pl.String
-        elif col.type == "phone":
-            schema[col.name] = pl.String
-            schema[f"{col.name}_normalized"] = pl.String
-            schema[f"{col.name}_is_masked"] = pl.Boolean
-    schema[EXTRA] = pl.String
-    return schema | LINEAGE_SCHEMA
+    """The bronze columns of a source, in order (Contract.bronze_columns; sources/README.md)."""
+    return {col.name: POLARS_TYPES[col.type] for col in contract.bronze_columns}
 
 
 def empty_bronze_frame(contract: Contract) -> pl.DataFrame:

@@ -159,8 +159,8 @@ def _loaded_module(name: str):
 
 # --- suites -------------------------------------------------------------------------------
 
-def suite_path(source: str) -> Path:
-    return EXPECTATIONS_DIR / f"{source}.json"
+def suite_path(source: str, suites_dir: Path | None = None) -> Path:
+    return (suites_dir or EXPECTATIONS_DIR) / f"{source}.json"
 
 
 def available_sources() -> list[str]:
@@ -168,12 +168,12 @@ def available_sources() -> list[str]:
     return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
 
 
-def _suite_dict(source: str) -> dict:
-    path = suite_path(source)
+def _suite_dict(source: str, suites_dir: Path | None = None) -> dict:
+    path = suite_path(source, suites_dir)
     if not path.exists():
         raise FileNotFoundError(
             f"no expectation suite for source {source!r} ({path}); run "
-            "expectations/build_suites.py")
+            "python -m sources.derive")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -334,8 +334,9 @@ def rows_to_validate(paths: list[str], record_key: tuple[str, ...], limit: int |
 
 # --- validation ---------------------------------------------------------------------------
 
-def validate_bronze(source: str, frame: pl.DataFrame) -> ValidationSummary:
-    """Validate one bronze frame of ``source`` against ``expectations/<source>.json``.
+def validate_bronze(source: str, frame: pl.DataFrame, suites_dir: Path | None = None) -> ValidationSummary:
+    """Validate one bronze frame of ``source`` against ``expectations/<source>.json`` (or another
+    folder's, for a contract that is not installed yet).
 
     ``passed_errors`` is False when any error-level expectation fails, or when GX cannot
     evaluate an expectation at all (e.g. a column of the wrong type): such a failure is an
@@ -346,7 +347,7 @@ def validate_bronze(source: str, frame: pl.DataFrame) -> ValidationSummary:
     """
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
-    raw = _suite_dict(source)
+    raw = _suite_dict(source, suites_dir)
     prepared = _prepare(frame, raw)
     present = set(prepared.columns)
     missing = frozenset(c for e in raw["expectations"] for c in _columns_of(e["kwargs"])
@@ -365,7 +366,7 @@ def validate_bronze(source: str, frame: pl.DataFrame) -> ValidationSummary:
 
     with _gx_lock:
         _context()
-        key = (source, suite_path(source).stat().st_mtime_ns, missing)
+        key = (source, suite_path(source, suites_dir).stat().st_mtime_ns, missing)
         suite = _suite_cache.get(key)
         if suite is None:
             suite = _suite_cache[key] = _build_suite(raw, skip_columns=missing)

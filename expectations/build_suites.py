@@ -8,16 +8,18 @@ Two parts make a suite:
   columns and lineage, lineage formats, the export-window check of every timestamp column,
   phone checks for every phone column, JSON-parseable for every json column, and
   uniqueness of the record key within one export file;
-* the **hand-written** part, ``RULES`` below: id formats, money columns, enumerations the
-  landing spec gives, cross-column rules and the severity of the uniqueness check.
+* the **hand-written** part, the ``quality:`` section of each contract: id formats (named in
+  ``FORMATS`` below or a regex), money columns, ranges, enumerations the landing spec gives,
+  cross-column rules and the severity of the uniqueness check.
 
 Every expectation carries ``meta = {"severity": "error" | "warning", "why": "..."}`` (and
 GX's own ``severity``: ``critical`` for error, ``warning`` for warning).
 
 Usage (from the repository root)::
 
-    python expectations/build_suites.py           # (re)write the JSON files
-    python expectations/build_suites.py --check   # exit 1 if a file differs from its rules
+    python -m sources.derive           # (re)write the JSON files with every other derived file
+    python -m sources.derive --check   # exit 1 if a file differs from its contract
+    python expectations/build_suites.py [--check]   # the suites alone
 
 The generator needs only PyYAML (it does not import Great Expectations); the JSON is the
 GX 1.x ``ExpectationSuite`` serialisation that ``dagster_project.quality.load_suite`` reads.
@@ -36,7 +38,7 @@ REPO_ROOT = EXPECTATIONS_DIR.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from sources.contracts import LINEAGE_COLUMNS, TIMESTAMP_TYPES, Contract, load_contracts  # noqa: E402
+from sources.contracts import LINEAGE_COLUMNS, TIMESTAMP_TYPES, Contract, Limits, load_contracts, load_vocabularies  # noqa: E402
 
 SUITE_FORMAT_VERSION = 1
 
@@ -50,7 +52,7 @@ DERIVED_COLUMNS = {
 }
 
 # Timestamps are compared as naive UTC (validate_bronze converts TIMESTAMPTZ to naive UTC).
-EARLIEST_TIMESTAMP = "2000-01-01T00:00:00"
+EARLIEST_TIMESTAMP = f"{Limits().earliest_time.isoformat()}T00:00:00"  # the ingestion's own bound
 # When more than half of a timestamp column is outside the export window, the column, not a
 # row, is wrong (unit or format mis-parse, wrong date folder): that is an error. Half, not a
 # few percent, so that one bad row in a small daily file stays a warning.
@@ -80,260 +82,11 @@ PHONE_E164 = r"^\+\d{8,15}$"
 PHONE_PLAUSIBLE = r"^(\+861[3-9]\d{9}|\+([0-79]\d|8[0-57-9])\d{6,13})$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
 
-ERP_ORDER_SOURCES = ["天猫", "京东", "抖音", "有赞", "小程序", "线下"]
-
-
-def _fmt(regex: str, severity: str, why: str) -> dict:
-    return {"regex": regex, "severity": severity, "why": why}
-
-
-# --- the hand-written part ----------------------------------------------------------------
-# Per source:
-#   unique:      severity of "record key unique within one export file"
-#   unique_why:  why that severity
-#   formats:     column -> regex check (nulls are not checked; not-null is separate)
-#   money:       decimal columns holding yuan amounts (range 0..1,000,000, warning)
-#   ranges:      column -> (min, max, severity, why) for non-money numbers
-#   enums:       column -> (values, severity, why)
-#   extra:       any further expectations, as built by `_exp`
-# A decimal column that is neither in `money` nor in `ranges` stops the build: a new money
-# column in a contract must be classified here.
-
-RULES: dict[str, dict[str, Any]] = {
-    "wechat_oa_users": {
-        "unique": "warning",
-        "unique_why": "A daily or weekly file collects several user/info pulls, so a follower "
-        "who followed and then unsubscribed in that period appears twice; the later line wins "
-        "(staging orders by _row_number). Many repeats would point at a broken pull.",
-        "formats": {
-            "openid": _fmt(WX_ID, "error", "Record key: a WeChat openid is URL-safe base64; "
-                           "anything else (spaces, quotes, JSON fragments) is a broken pull."),
-            "unionid": _fmt(WX_ID, "warning", "Identity key across WeChat apps: a malformed "
-                            "unionid joins nothing."),
-        },
-        "enums": {
-            "subscribe": ([0, 1], "warning", "The API documents subscribe as 0 (unsubscribed) "
-                          "or 1."),
-        },
-        "extra": lambda: [
-            _exp("expect_column_values_to_not_be_null", "warning",
-                 "A subscribed follower (subscribe = 1) always has subscribe_time; only "
-                 "unsubscribed users may lack the other fields.",
-                 column="subscribe_time", row_condition=_eq("subscribe", 1)),
-        ],
-    },
-    "wechat_mp_users": {
-        "unique": "warning",
-        "unique_why": "An increment can carry a user twice (registered, then authorised the "
-        "phone); the later line wins.",
-        "formats": {
-            "openid": _fmt(WX_ID, "error", "Record key: a WeChat openid is URL-safe base64."),
-            "unionid": _fmt(WX_ID, "warning", "Identity key: a malformed unionid joins "
-                            "nothing."),
-            "pure_phone_number": _fmt(r"^\d{5,15}$", "warning", "purePhoneNumber is the "
-                                      "number without country code: digits only."),
-            "country_code": _fmt(r"^\d{1,4}$", "warning", "countryCode is a calling code "
-                                 "such as 86 or 852."),
-        },
-    },
-    "wechat_mp_events": {
-        "unique": "warning",
-        "unique_why": "Tracking events can legitimately arrive twice with the same event_id "
-        "(landing spec); duplicates are removed downstream, a spike is worth a look.",
-        "formats": {
-            "event_id": _fmt(OPAQUE_ID, "error", "Record key: one printable token; whitespace "
-                             "or text means the line was not a tracking event."),
-            "openid": _fmt(WX_ID, "warning", "Mini-program openid (absent before login)."),
-            "share_from": _fmt(WX_ID, "warning", "share_from is the sharer's openid; a "
-                               "malformed one breaks referral attribution for that visit."),
-            "anonymous_id": _fmt(OPAQUE_ID, "warning", "Device id: one token without "
-                                 "whitespace."),
-            "event": _fmt(r"^[a-z][a-z0-9_]{0,63}$", "warning", "Event names are snake_case "
-                          "(page_view, add_to_cart, purchase...); others are possible but "
-                          "should look alike."),
-        },
-        "money": ["amount"],
-        "extra": lambda: [
-            _exp("expect_column_values_to_not_be_null", "warning",
-                 "anonymous_id is present on every event (landing spec); without it a "
-                 "pre-login visit cannot be stitched to its user.", column="anonymous_id"),
-            _exp("expect_column_values_to_not_be_null", "warning",
-                 "A purchase event carries what was paid for the order; without it the "
-                 "mini-program order has no amount unless the ERP has it.",
-                 column="amount", row_condition=_eq("event", "purchase")),
-            _exp("expect_column_values_to_not_be_null", "warning",
-                 "A purchase event carries the mini-program order id that joins the ERP.",
-                 column="order_id", row_condition=_eq("event", "purchase")),
-        ],
-    },
-    "wecom_contacts": {
-        "unique": "warning",
-        "unique_why": "externalcontact/get returns one body per contact, but a file that collects "
-        "several pulls repeats a contact a new staff member added; the later line wins.",
-        "formats": {
-            "external_userid": _fmt(WX_ID, "error", "Record key: a WeCom external_userid is "
-                                    "URL-safe base64."),
-            "unionid": _fmt(WX_ID, "warning", "Identity key: a malformed unionid joins "
-                            "nothing."),
-        },
-        "enums": {
-            "contact_type": ([1, 2], "warning", "type is 1 (WeChat user) or 2 (WeCom user)."),
-        },
-        "extra": lambda: [
-            _exp("expect_column_values_to_be_null", "warning",
-                 "Only WeChat users (type 1) have a unionid; one on a WeCom user (type 2) "
-                 "means fields were shifted.", column="unionid",
-                 row_condition=_eq("contact_type", 2)),
-        ],
-    },
-    "wecom_groups": {
-        "unique": "warning",
-        "unique_why": "groupchat/get returns one body per group, but a file that collects several "
-        "pulls repeats a group that gained members; the later line wins.",
-        "formats": {
-            "chat_id": _fmt(WX_ID, "error", "Record key: a WeCom chat_id is URL-safe base64."),
-            "owner": _fmt(WECOM_USERID, "warning", "The owner is a staff userid (account "
-                          "name)."),
-        },
-    },
-    "tmall_orders": {
-        "unique": "error",
-        "unique_why": "The 订单报表 has one row per order (订单编号).",
-        "formats": {
-            "order_id": _fmt(DIGITS_ID, "error", "Record key: Tmall 订单编号 is digits; a "
-                             "float or scientific notation means the long id was mangled "
-                             "and no longer joins the ERP."),
-        },
-        "money": ["goods_amount", "postage", "total_amount", "paid_amount", "refund_amount"],
-        "ranges": {
-            "item_quantity": (1, 100_000, "warning", "An order has at least one item."),
-        },
-        "extra": lambda: [
-            _paid_after("paid_at", "created_at"),
-            _exp("expect_column_pair_values_a_to_be_greater_than_b", "warning",
-                 "总金额 (goods + postage) bounds what the buyer actually paid.",
-                 column_A="total_amount", column_B="paid_amount", or_equal=True,
-                 ignore_row_if="either_value_is_missing"),
-        ],
-    },
-    "jd_orders": {
-        "unique": "error",
-        "unique_why": "One row per order line: (订单号, 商品ID) identifies it; a repeat in one "
-        "file would drop a line (and its amount) under latest-export-wins.",
-        "formats": {
-            "order_id": _fmt(DIGITS_ID, "error", "Record key: JD 订单号 is digits; a float or "
-                             "scientific notation means the id was mangled."),
-            "sku_id": _fmt(DIGITS_SKU, "error", "Record key: JD 商品ID / 商品编号 is digits."),
-        },
-        "money": ["line_amount"],
-        "ranges": {
-            "quantity": (1, 100_000, "warning", "An order line has at least one unit."),
-        },
-        "extra": lambda: [_paid_after("paid_at", "ordered_at")],
-    },
-    "douyin_orders": {
-        "unique": "warning",
-        "unique_why": "The spec asks to deduplicate on 子订单编号: exports can repeat a "
-        "sub-order, so a repeat is expected now and then.",
-        "formats": {
-            "order_id": _fmt(DIGITS_ID, "error", "Douyin 主订单编号 is digits; it carries the "
-                             "order's paid amount (sum of sub-orders)."),
-            "sub_order_id": _fmt(DIGITS_ID, "error", "Record key: Douyin 子订单编号 is digits."),
-            "product_id": _fmt(DIGITS_SKU, "warning", "Douyin 商品ID is digits."),
-        },
-        "money": ["goods_amount", "payable_amount"],
-        "ranges": {
-            "quantity": (1, 100_000, "warning", "A sub-order has at least one unit."),
-        },
-        "extra": lambda: [_paid_after("paid_at", "submitted_at")],
-    },
-    "youzan_orders": {
-        "unique": "error",
-        "unique_why": "The Youzan export has one row per order (订单号).",
-        "formats": {
-            "order_id": _fmt(r"^[A-Za-z0-9]{6,40}$", "error", "Record key: one alphanumeric "
-                             "token; spaces, separators or scientific notation break joins."),
-        },
-        "money": ["paid_amount", "refunded_amount"],
-        "extra": lambda: [
-            _exp("expect_column_values_to_match_regex", "warning",
-                 "Youzan order numbers look like E + 20-odd digits (E20240301123456789012345).",
-                 column="order_id", regex=r"^E\d{16,30}$"),
-            _paid_after("paid_at", "created_at"),
-            _exp("expect_column_pair_values_a_to_be_greater_than_b", "warning",
-                 "An order cannot refund more than was paid for it.",
-                 column_A="paid_amount", column_B="refunded_amount", or_equal=True,
-                 ignore_row_if="either_value_is_missing"),
-        ],
-    },
-    "crm_members": {
-        "unique": "error",
-        "unique_why": "The CRM member export has one row per member (会员编号).",
-        "formats": {
-            "member_id": _fmt(TOKEN_ID, "error", "Record key: one token of letters, digits, "
-                              "_ and -."),
-            "unionid": _fmt(WX_ID, "warning", "Identity key: a malformed unionid joins "
-                            "nothing."),
-            "email": _fmt(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "warning", "A syntactically valid "
-                          "e-mail address."),
-        },
-    },
-    "erp_sales": {
-        "unique": "warning",
-        "unique_why": "(订单来源, 原始子单号) should identify an out-bound line, but an ERP "
-        "splits a sub-order over several shipments now and then; repeats lose a line under "
-        "latest-export-wins, so they are reported, but the platform records still win.",
-        "formats": {
-            "platform_order_id": _fmt(TOKEN_ID, "error", "Record key: 原始单号 joins the "
-                                      "platform order; scientific notation or spaces break "
-                                      "that join."),
-            "platform_sub_order_id": _fmt(TOKEN_ID, "error", "Record key: 原始子单号 is one "
-                                          "token."),
-            "erp_order_id": _fmt(TOKEN_ID, "warning", "The ERP's own order id."),
-        },
-        "money": ["unit_price", "allocated_total", "receivable_amount"],
-        "ranges": {
-            "quantity": (0, 100_000, "warning", "Units on a sales-out line."),
-        },
-        "enums": {
-            "order_source": (ERP_ORDER_SOURCES, "warning", "订单来源 values listed by the "
-                             "landing spec; a new platform joins no platform export."),
-        },
-        "extra": lambda: [
-            _paid_after("paid_at", "traded_at"),
-            _exp("expect_compound_columns_to_be_unique", "warning",
-                 "Fallback record key (订单来源, 原始单号, 商家编码) when 原始子单号 is empty: "
-                 "unique within one export file.",
-                 column_list=["order_source", "platform_order_id", "merchant_sku",
-                              "_source_file"],
-                 ignore_row_if="any_value_is_missing",
-                 row_condition=_is_null("platform_sub_order_id")),
-        ],
-    },
-    "erp_refunds": {
-        "unique": "error",
-        "unique_why": "The 退换单 export has one row per refund/return (退换单号).",
-        "formats": {
-            "refund_id": _fmt(TOKEN_ID, "error", "Record key: 退换单号 is one token."),
-            "platform_order_id": _fmt(TOKEN_ID, "warning", "原始单号 joins the refund to its "
-                                      "order."),
-        },
-        "money": ["refund_amount"],
-        "enums": {
-            "order_source": (ERP_ORDER_SOURCES, "warning", "订单来源 values listed by the "
-                             "landing spec."),
-            "refund_type": (["退款", "退货", "换货"], "warning", "类型 values listed by the "
-                            "landing spec; only 退款 and 退货 count as refunds."),
-            "status": (["已完成", "处理中", "已取消"], "warning", "状态 values listed by the "
-                       "landing spec; only 已完成 counts."),
-        },
-        "extra": lambda: [
-            _exp("expect_column_values_to_not_be_null", "warning",
-                 "A refund joins its order by (订单来源, 原始单号): without 原始单号 it is "
-                 "attributed to no order.", column="platform_order_id"),
-        ],
-    },
-}
+# --- named id formats ----------------------------------------------------------------------
+# A contract's ``quality.formats.<column>`` names one of these (``format: wx_id``) or gives its
+# own ``regex``.
+FORMATS = {"wx_id": WX_ID, "digits_id": DIGITS_ID, "digits_sku": DIGITS_SKU, "token_id": TOKEN_ID,
+           "opaque_id": OPAQUE_ID, "wecom_userid": WECOM_USERID}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -368,15 +121,8 @@ def _paid_after(paid: str, created: str) -> dict:
 
 
 def bronze_columns(contract: Contract) -> list[str]:
-    """Bronze column names of a source, in table order (see sources/README.md)."""
-    names: list[str] = []
-    for col in contract.columns:
-        names.append(col.name)
-        if col.type in TIMESTAMP_TYPES:
-            names.append(f"{col.name}_raw")
-        if col.type == "phone":
-            names += [f"{col.name}_normalized", f"{col.name}_is_masked"]
-    return names + list(LINEAGE_COLUMNS) + ["_extra"]
+    """Bronze column names of a source, in table order (Contract.bronze_columns)."""
+    return [c.name for c in contract.bronze_columns]
 
 
 def _derived(contract: Contract, rules: dict) -> list[dict]:
@@ -436,8 +182,8 @@ def _derived(contract: Contract, rules: dict) -> list[dict]:
                             "Nested lists are kept as JSON text; unparseable text loses "
                             "the nested records (staff, tags, members).", column=col.name))
     # Uniqueness of the record key within one export file.
-    out.append(_exp("expect_compound_columns_to_be_unique", rules["unique"],
-                    "Record key unique within one export file: " + rules["unique_why"],
+    out.append(_exp("expect_compound_columns_to_be_unique", rules["unique"]["severity"],
+                    "Record key unique within one export file: " + rules["unique"]["why"],
                     column_list=list(contract.record_key) + ["_source_file"],
                     ignore_row_if="any_value_is_missing"))
     return out
@@ -470,22 +216,23 @@ def _timestamp_checks(column: str) -> list[dict]:
 def _hand_written(contract: Contract, rules: dict) -> list[dict]:
     out: list[dict] = []
     for column, spec in rules.get("formats", {}).items():
+        regex = FORMATS[spec["format"]] if "format" in spec else spec["regex"]
         out.append(_exp("expect_column_values_to_match_regex", spec["severity"], spec["why"],
-                        column=column, regex=spec["regex"]))
+                        column=column, regex=regex))
     for column in rules.get("money", []):
         out.append(_exp("expect_column_values_to_be_between", "warning",
                         f"Yuan amount between 0 and {MAX_YUAN:,}: a negative or huge value "
                         "is a refund sign, a fen/yuan mix-up or a shifted column; the row is "
                         "kept, so it is a warning.",
                         column=column, min_value=0, max_value=MAX_YUAN))
-    for column, (low, high, severity, why) in rules.get("ranges", {}).items():
-        out.append(_exp("expect_column_values_to_be_between", severity, why,
-                        column=column, min_value=low, max_value=high))
-    for column, (values, severity, why) in rules.get("enums", {}).items():
-        out.append(_exp("expect_column_values_to_be_in_set", severity, why,
-                        column=column, value_set=values))
-    if "extra" in rules:
-        out += rules["extra"]()
+    for column, spec in rules.get("ranges", {}).items():
+        out.append(_exp("expect_column_values_to_be_between", spec["severity"], spec["why"],
+                        column=column, min_value=spec["min"], max_value=spec["max"]))
+    for column, spec in rules.get("enums", {}).items():
+        out.append(_exp("expect_column_values_to_be_in_set", spec["severity"], spec["why"],
+                        column=column, value_set=spec["values"] if "values" in spec
+                        else list(load_vocabularies()[spec["vocabulary"]])))
+    out += [_expectation(item) for item in rules.get("expectations", [])]
     # Referenced columns must be contract columns (or their companions / lineage).
     allowed = set(bronze_columns(contract)) | set(DERIVED_COLUMNS)
     for exp in out:
@@ -496,8 +243,21 @@ def _hand_written(contract: Contract, rules: dict) -> list[dict]:
     classified = set(rules.get("money", [])) | set(rules.get("ranges", {}))
     if decimals - classified:
         raise ValueError(f"{contract.source}: classify decimal columns "
-                         f"{sorted(decimals - classified)} in RULES (money or ranges)")
+                         f"{sorted(decimals - classified)} under quality: money or ranges")
     return out
+
+
+def _expectation(item: dict) -> dict:
+    """One entry of a contract's ``quality.expectations``: ``{paid_after: [paid, created]}``, or
+    ``{type, severity, why, kwargs, when}`` with ``when`` = ``{column, equals}`` / ``{column, is_null}``."""
+    if "paid_after" in item:
+        return _paid_after(*item["paid_after"])
+    kwargs = dict(item.get("kwargs", {}))
+    when = item.get("when")
+    if when:
+        kwargs["row_condition"] = (_is_null(when["column"]) if when.get("is_null")
+                                   else _eq(when["column"], when["equals"]))
+    return _exp(item["type"], item["severity"], item["why"], **kwargs)
 
 
 def _referenced_columns(kwargs: dict) -> list[str]:
@@ -507,7 +267,9 @@ def _referenced_columns(kwargs: dict) -> list[str]:
 
 
 def build_suite(contract: Contract) -> dict:
-    rules = RULES[contract.source]
+    rules = contract.quality
+    if "unique" not in rules:
+        raise ValueError(f"{contract.source}: the contract's quality: section needs unique: {{severity, why}}")
     has_timestamps = any(c.type in TIMESTAMP_TYPES for c in contract.columns)
     return {
         "name": f"bronze.{contract.source}",
@@ -523,13 +285,8 @@ def build_suite(contract: Contract) -> dict:
     }
 
 
-def build_all() -> dict[str, dict]:
-    contracts = load_contracts()
-    missing = set(contracts) - set(RULES)
-    unknown = set(RULES) - set(contracts)
-    if missing or unknown:
-        raise ValueError(f"RULES and contracts differ: no rules for {sorted(missing)}, "
-                         f"rules without contract {sorted(unknown)}")
+def build_all(contracts: dict[str, Contract] | None = None) -> dict[str, dict]:
+    contracts = load_contracts() if contracts is None else contracts
     return {source: build_suite(contract) for source, contract in contracts.items()}
 
 

@@ -20,6 +20,7 @@ import yaml
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
+VOCABULARIES = Path(__file__).parent / "vocabularies.yml"
 
 COLUMN_TYPES = {"text", "id", "int", "decimal", "timestamp", "unix_s", "unix_ms", "phone", "json"}
 TIMESTAMP_TYPES = {"timestamp", "unix_s", "unix_ms"}
@@ -28,8 +29,22 @@ IDENTIFIER_TYPES = {
     "wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id", "wecom_external_userid",
     "phone", "crm_member_id", "tmall_buyer", "order",
 }
-# Lineage columns every bronze table carries, in this order.
-LINEAGE_COLUMNS = ("_source_file", "_row_number", "_export_date", "_loaded_at", "_file_sha256")
+# Lineage columns every bronze table carries, in this order, with their logical type and
+# description (the dbt sources yml is generated from these: sources/derive.py).
+LINEAGE = {
+    "_source_file": ("text", "Landing file path relative to the landing root (来源文件)"),
+    "_row_number": ("int", "1-based data row in the file (JSON Lines: line number) (行号)"),
+    "_export_date": ("date", "Export date from the landing folder (导出日期)"),
+    "_loaded_at": ("timestamp", "When the ingestion wrote this row (加载时间)"),
+    "_file_sha256": ("text", "SHA-256 of the landing file (文件哈希)"),
+}
+LINEAGE_COLUMNS = tuple(LINEAGE)
+EXTRA_COLUMN = "_extra"
+EXTRA_DESCRIPTION = "JSON object of the export's columns the contract does not list (未映射列)"
+# Storage type of a bronze column per contract column type (timestamps are UTC instants).
+BRONZE_TYPES = {"text": "text", "id": "text", "json": "text", "phone": "text", "int": "int",
+                "decimal": "decimal", "timestamp": "timestamp", "unix_s": "timestamp",
+                "unix_ms": "timestamp"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,12 @@ class Column:
     identifier: str | None = None
     strength: str | None = None  # phones: strong / member / buyer / receiver / weak
     allow_negative: bool = False  # decimals: a negative amount is a reject unless this is set
+    description: str = ""  # what the column holds, English with the export's own name (dbt docs)
+
+    @property
+    def label(self) -> str:
+        """The export's own name of the column (header, else JSON path)."""
+        return self.header or self.path or self.name
 
     @property
     def source_names(self) -> tuple[str, ...]:
@@ -87,6 +108,8 @@ class Contract:
     columns: tuple[Column, ...]
     record_key_fallback: tuple[str, ...] = field(default=())
     limits: Limits = field(default_factory=Limits)
+    # Great Expectations rules beyond what the columns imply; read by expectations/build_suites.py
+    quality: dict = field(default_factory=dict, hash=False, compare=False)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -106,6 +129,38 @@ class Contract:
     def pii_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.pii)
 
+    @property
+    def bronze_columns(self) -> tuple[BronzeColumn, ...]:
+        """Every column of the source's bronze table, in table order: each contract column with
+        its companions (``<ts>_raw``; ``<phone>_normalized`` / ``<phone>_is_masked``), then
+        lineage, then ``_extra``. The one derivation that the ingestion, the GX suites and the
+        dbt sources yml share (sources/README.md)."""
+        out: list[BronzeColumn] = []
+        for col in self.columns:
+            described = col.description + (" [PII]" if col.pii and "[PII]" not in col.description else "")
+            if col.type in TIMESTAMP_TYPES:
+                out += [BronzeColumn(col.name, "timestamp", f"{described}, UTC"),
+                        BronzeColumn(f"{col.name}_raw", "text", f"Original text of {col.label}")]
+            elif col.type == "phone":
+                out += [
+                    BronzeColumn(col.name, "text", f"{described}, trimmed original"),
+                    BronzeColumn(f"{col.name}_normalized", "text",
+                                 f"{col.label} normalised: +86 + 11 digits (mainland) or +<cc>...; "
+                                 "null when masked or not a phone"),
+                    BronzeColumn(f"{col.name}_is_masked", "bool", f"{col.label} contains * (masked): never a join key"),
+                ]
+            else:
+                out.append(BronzeColumn(col.name, BRONZE_TYPES[col.type], described))
+        out += [BronzeColumn(name, kind, text) for name, (kind, text) in LINEAGE.items()]
+        return (*out, BronzeColumn(EXTRA_COLUMN, "text", EXTRA_DESCRIPTION))
+
+
+@dataclass(frozen=True)
+class BronzeColumn:
+    name: str
+    type: str  # text / int / decimal / timestamp / date / bool
+    description: str
+
 
 def _parse(raw: dict, path: Path) -> Contract:
     columns = tuple(
@@ -114,6 +169,7 @@ def _parse(raw: dict, path: Path) -> Contract:
             aliases=tuple(c.get("aliases", ())), required=bool(c.get("required", False)),
             pii=bool(c.get("pii", False)), identifier=c.get("identifier"),
             strength=c.get("strength"), allow_negative=bool(c.get("allow_negative", False)),
+            description=c.get("description", ""),
         )
         for c in raw["columns"]
     )
@@ -122,7 +178,7 @@ def _parse(raw: dict, path: Path) -> Contract:
         formats=tuple(raw["format"]), file_patterns=tuple(raw["file_patterns"]),
         encodings=tuple(raw.get("encodings", ())), record_key=tuple(raw["record_key"]),
         record_key_fallback=tuple(raw.get("record_key_fallback", ())), columns=columns,
-        limits=Limits.from_yaml(raw.get("limits")),
+        limits=Limits.from_yaml(raw.get("limits")), quality=raw.get("quality") or {},
     )
     _validate(contract, path)
     return contract
@@ -147,6 +203,8 @@ def _validate(contract: Contract, path: Path) -> None:
             problems.append(f"{col.name}: JSON sources need a path")
         if not contract.is_json and not col.header:
             problems.append(f"{col.name}: tabular sources need a header")
+        if not col.description:
+            problems.append(f"{col.name}: no description (it documents the bronze table in dbt docs)")
         if col.identifier and col.identifier not in IDENTIFIER_TYPES:
             problems.append(f"{col.name}: unknown identifier type {col.identifier!r}")
     for key in contract.record_key + contract.record_key_fallback:
@@ -157,13 +215,19 @@ def _validate(contract: Contract, path: Path) -> None:
 
 
 @cache
-def load_contracts() -> dict[str, Contract]:
-    """All contracts by source name, sorted by name."""
+def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
+    """All contracts by source name, sorted by name (``directory``: another contracts folder, for tests)."""
     contracts = {}
-    for path in sorted(CONTRACTS_DIR.glob("*.yml")):
+    for path in sorted(Path(directory).glob("*.yml")):
         contract = _parse(yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER), path)
         contracts[contract.source] = contract
     return contracts
+
+
+@cache
+def load_vocabularies(path: Path = VOCABULARIES) -> dict[str, dict]:
+    """Shared value lists (sources/vocabularies.yml): name -> {value: meaning}."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
 
 
 def get_contract(source: str) -> Contract:

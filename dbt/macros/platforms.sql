@@ -1,19 +1,7 @@
-{#- The one place where ERP 订单来源 values map to platform codes (marts.md fct_orders). -#}
-{% macro order_source_platforms() -%}
-    {{ return({
-        '天猫': 'tmall',
-        '京东': 'jd',
-        '抖音': 'douyin',
-        '有赞': 'youzan',
-        '小程序': 'miniprogram',
-        '线下': 'offline',
-    }) }}
-{%- endmacro %}
-
-{#- SQL expression: platform code of an ERP 订单来源 expression; null when unknown. -#}
+{#- SQL expression: platform code of an ERP 订单来源 expression (sources/vocabularies.yml); null when unknown. -#}
 {% macro order_source_to_platform(expr) -%}
     case {{ expr }}
-    {%- for source_name, platform in order_source_platforms().items() %}
+    {%- for source_name, platform in erp_order_sources().items() %}
         when '{{ source_name }}' then '{{ platform }}'
     {%- endfor %}
     end

@@ -2,10 +2,8 @@
 -- Every bronze asset writes its rejects next to its rows
 -- ($WAREHOUSE_DIR/bronze/_rejects/<source>/export_date=<d>/<file>.parquet; a zero-row
 -- _rejects/_schema/_schema/empty.parquet keeps the glob non-empty), so this model
--- depends on all twelve of them:
-{%- for source_name in ['crm_members', 'douyin_orders', 'erp_refunds', 'erp_sales', 'jd_orders',
-    'tmall_orders', 'wechat_mp_events', 'wechat_mp_users', 'wechat_oa_users', 'wecom_contacts',
-    'wecom_groups', 'youzan_orders'] %}
+-- depends on every one of them (bronze_source_names() is generated from the contracts):
+{%- for source_name in bronze_source_names() %}
 -- depends_on: {{ source('bronze', source_name) }}
 {%- endfor %}
 with
