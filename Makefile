@@ -9,13 +9,19 @@ export DAGSTER_HOME  ?= $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test ui prepare install docs spark-build bench bench-load bench-ingest bench-identity accuracy clean
+.PHONY: run test lint ui prepare install docs spark-build bench bench-load bench-ingest bench-identity accuracy clean
 
 run: prepare            ## ingest the demo landing (or $$LANDING_DIR), build every model, publish serving.duckdb
 	$(BIN)/siyu run
 
-test: prepare           ## the whole test suite (CI runs exactly this)
+test: prepare lint      ## lint, then the whole test suite (CI runs exactly this)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)          ## ruff (check + format) on the Python, sqlfluff (dbt templater) on the dbt models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	mkdir -p data/lint  # sqlfluff compiles the models against a scratch warehouse, never the real one
+	cd dbt && WAREHOUSE_DIR=$(CURDIR)/data/lint ../$(BIN)/sqlfluff lint models tests
 
 ui: prepare             ## the Dagster UI on the same code location (http://127.0.0.1:3000)
 	$(BIN)/siyu home
@@ -40,22 +46,22 @@ prepare: $(STAMP)
 	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
 
 spark-build: prepare    ## the same dbt project on Apache Spark (local[2], Java 17) from $$WAREHOUSE_DIR/bronze: dbt seed + run
-	$(BIN)/python -m dagster_project.spark_build $(if $(AS_OF_DATE),--as-of $(AS_OF_DATE),)
+	$(BIN)/python -m dagster_project.dbt_runtime.spark $(if $(AS_OF_DATE),--as-of $(AS_OF_DATE),)
 
 bench: prepare          ## the nightly run stage by stage at SCALE persons (default 100000): wall s and peak RSS, full and incremental
-	$(BIN)/python -m dagster_project.bench --scale $(or $(SCALE),100000) $(BENCH_ARGS)
+	$(BIN)/python -m scripts.bench --scale $(or $(SCALE),100000) $(BENCH_ARGS)
 
 bench-load: prepare     ## code-location load time (fresh process: import + resolve definitions), median of 5
-	$(BIN)/python -m dagster_project.bench_load --repeat 5
+	$(BIN)/python -m scripts.bench_load --repeat 5
 
 bench-ingest: prepare   ## ingestion rows/s and MB/s per format on the demo landing
-	$(BIN)/python -m dagster_project.bench_ingest $(if $(LANDING_DIR),--landing $(LANDING_DIR),)
+	$(BIN)/python -m scripts.bench_ingest $(if $(LANDING_DIR),--landing $(LANDING_DIR),)
 
 bench-identity: prepare ## stitching time and peak memory, scipy vs portable SQL, on the built warehouse's graph scaled up
-	$(BIN)/python -m dagster_project.bench_identity --persons $(or $(SCALES),100000 1000000 3000000)
+	$(BIN)/python -m scripts.bench_identity --persons $(or $(SCALES),100000 1000000 3000000)
 
 accuracy: prepare       ## pairwise precision/recall of the identity graph against the demo ground truth
-	$(BIN)/python -m dagster_project.identity_accuracy
+	$(BIN)/python -m scripts.identity_accuracy
 
 clean:
 	rm -rf data .dagster_home dbt/target dbt/logs

@@ -68,8 +68,8 @@ def nightly_job_def():
 def landing_range() -> tuple[dt.date, dt.date]:
     """The export dates of every file in the landing (today when it is empty)."""
     from dagster_project import settings
-    from dagster_project.bronze import landing_files
-    from dagster_project.defs.partitions import covering_range
+    from dagster_project.bronze.ingest import landing_files
+    from dagster_project.defs.common.partitions import covering_range
     from sources.contracts import load_contracts
 
     days = [day for c in load_contracts().values() for _, day in landing_files(settings.landing_dir(), c)[0]]
@@ -79,8 +79,8 @@ def landing_range() -> tuple[dt.date, dt.date]:
 def _run_job(dates: tuple[dt.date, dt.date] | None = None, full_refresh: bool = False) -> bool:
     import dagster as dg
 
-    from dagster_project.defs.partitions import range_tags
-    from dagster_project.definitions import bronze_assets
+    from dagster_project.defs.common.partitions import range_tags
+    from dagster_project.defs.ingestion.assets import bronze_assets
 
     dates = dates or landing_range()
     print(f"export dates {dates[0]} .. {dates[1]}", flush=True)
@@ -156,19 +156,21 @@ def summary_lines() -> list[str]:
     """Rows and rejects per source, read from bronze (the source of truth for ingestion)."""
     import polars as pl
 
+    from dagster_project.bronze import layout
+
     from dagster_project import settings
     from sources.contracts import load_contracts
 
     bronze = settings.bronze_dir()
     lines = [f"{'source':<18} {'files':>6} {'rows':>10} {'rejected rows':>14}"]
     for source in load_contracts():
-        good = pl.scan_parquet(str(bronze / source / "export_date=*" / "*.parquet"))
+        good = pl.scan_parquet(str(layout.rows_dir(bronze, source) / layout.DATA_FILES))
         counts = good.select(pl.len().alias("rows"), pl.col("_source_file").n_unique().alias("files"))
         try:
             rows, files = counts.collect().row(0)
         except (FileNotFoundError, pl.exceptions.ComputeError):
             rows, files = 0, 0
-        rejects_glob = bronze / "_rejects" / source / "export_date=*" / "*.parquet"
+        rejects_glob = layout.rejects_dir(bronze, source) / layout.DATA_FILES
         try:
             rejected = pl.scan_parquet(str(rejects_glob)).select(
                 pl.struct("source_file", "row_number").n_unique()
@@ -181,7 +183,7 @@ def summary_lines() -> list[str]:
 
 def _refuse_the_development_key_in_production() -> None:
     """SIYU_ENV=production: stop before reading anything when the pseudonymisation key is missing."""
-    from dagster_project.pseudonymize import DevelopmentKeyRefused, pseudonym_key
+    from dagster_project.rules.pseudonymize import DevelopmentKeyRefused, pseudonym_key
 
     try:
         pseudonym_key()
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warehouse:  {settings.warehouse_db()}  (rejects: audit.rejects)")
     print(f"serving:    {settings.serving_db()}")
     if args.command in ("run", "backfill"):
-        from dagster_project.report import report_path
+        from dagster_project.serving.report import report_path
 
         report = report_path(settings.report_dir(), settings.as_of_date())
         print(f"report:     {report if ok and report.exists() else '(not rendered: see the messages above)'}")

@@ -1,40 +1,16 @@
-"""The code location: bronze ingestion -> dbt (staging, identity, marts) -> serving."""
+"""The code location: every domain folder of ``defs/`` ends in a ``@dg.definitions`` function
+(ingestion -> dbt -> identity checks -> serving; automation; privacy), loaded here.
+
+A new asset is a new module in its domain's folder, listed by that folder's definitions.py.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
+import dagster_project.defs
 from dagster_project import settings
-from dagster_project.defs.automation import build_automation
-from dagster_project.defs.dbt import dbt_resource, warehouse_dbt_models
-from dagster_project.defs.identity import identity_health
-from dagster_project.defs.ingestion import bronze_assets
-from dagster_project.defs.privacy import erase_person
-from dagster_project.defs.report import morning_report
-from dagster_project.defs.retention import expired_exports, retention_job, retention_schedule
-from dagster_project.defs.serving import serving_duckdb
 
 settings.export_to_environment()
 
-nightly_job = dg.define_asset_job(
-    "nightly_warehouse",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("retention"),  # its own job
-    description="Ingest new landing files, build every dbt model and test, publish serving.duckdb.",
-    # One process: a step in its own process would pay ~10 s of imports (Dagster, dbt,
-    # Great Expectations) each, more than the work itself at demo scale; polars and DuckDB
-    # use both cores inside a step anyway.
-    executor_def=dg.in_process_executor,
-    # the instance (deploy/dagster.yaml) lets one run with this tag write at a time
-    tags={"siyu/warehouse": "writer"},
-)
-
-nightly_schedule, new_files_sensor = build_automation(nightly_job)
-
-defs = dg.Definitions(
-    assets=[*bronze_assets, warehouse_dbt_models, serving_duckdb, morning_report, expired_exports],
-    asset_checks=[identity_health],
-    jobs=[nightly_job, erase_person, retention_job],
-    schedules=[nightly_schedule, retention_schedule],
-    sensors=[new_files_sensor],
-    resources={"dbt": dbt_resource()},
-)
+defs = dg.load_defs(defs_root=dagster_project.defs)

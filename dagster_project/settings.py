@@ -17,6 +17,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_DIR = PROJECT_ROOT / "dbt"  # the dbt project (and its profiles.yml)
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"  # the Great Expectations suites, one per source
+WAREHOUSE_DB = "warehouse.duckdb"  # under WAREHOUSE_DIR: what dbt builds (restricted)
+SERVING_DB = "serving.duckdb"  # under WAREHOUSE_DIR: what BI reads (schema marts only)
 # Run tag carrying the logical date of a scheduled run (it wins over AS_OF_DATE).
 AS_OF_TAG = "siyu/as_of_date"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -35,11 +39,11 @@ def bronze_dir() -> Path:
 
 
 def warehouse_db() -> Path:
-    return warehouse_dir() / "warehouse.duckdb"
+    return warehouse_dir() / WAREHOUSE_DB
 
 
 def serving_db() -> Path:
-    return warehouse_dir() / "serving.duckdb"
+    return warehouse_dir() / SERVING_DB
 
 
 def report_dir() -> Path:

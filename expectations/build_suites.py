@@ -22,7 +22,7 @@ Usage (from the repository root)::
     python expectations/build_suites.py [--check]   # the suites alone
 
 The generator needs only PyYAML (it does not import Great Expectations); the JSON is the
-GX 1.x ``ExpectationSuite`` serialisation that ``dagster_project.quality.load_suite`` reads.
+GX 1.x ``ExpectationSuite`` serialisation that ``dagster_project.quality.validation.load_suite`` reads.
 """
 
 from __future__ import annotations

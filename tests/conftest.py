@@ -65,7 +65,7 @@ def nightly_run(noisy_landing, tmp_path_factory):
         env.setenv("AS_OF_DATE", AS_OF)
         from dagster_project.cli import landing_range
         from dagster_project.definitions import defs
-        from dagster_project.defs.partitions import range_tags
+        from dagster_project.defs.common.partitions import range_tags
 
         job = defs.resolve_job_def("nightly_warehouse")
         every_export_date = range_tags(*landing_range())  # what `siyu run` does

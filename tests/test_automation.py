@@ -21,7 +21,7 @@ def _defs():
 
 
 def test_schedule_runs_at_two_beijing_for_the_previous_days_partition():
-    from dagster_project.definitions import nightly_schedule
+    from dagster_project.defs.automation.definitions import nightly_schedule
 
     assert nightly_schedule.cron_schedule == "0 2 * * *" and nightly_schedule.execution_timezone == "Asia/Shanghai"
     context = dg.build_schedule_context(
@@ -35,7 +35,7 @@ def test_schedule_runs_at_two_beijing_for_the_previous_days_partition():
 
 
 def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, monkeypatch):
-    from dagster_project.definitions import new_files_sensor as sensor
+    from dagster_project.defs.automation.definitions import new_files_sensor as sensor
 
     monkeypatch.setenv("LANDING_DIR", str(tmp_path))
     write_csv(tmp_path / "tmall_orders" / "2026-11-20" / "a.csv", TMALL_HEADER, [tmall_row("1")])
@@ -58,9 +58,9 @@ def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, 
 
 
 def test_a_future_export_date_starts_no_run_and_is_named(tmp_path, monkeypatch):
-    from dagster_project.bronze import ingest_source
-    from dagster_project.definitions import new_files_sensor as sensor
-    from dagster_project.defs.partitions import accepted_window
+    from dagster_project.bronze.ingest import ingest_source
+    from dagster_project.defs.automation.definitions import new_files_sensor as sensor
+    from dagster_project.defs.common.partitions import accepted_window
     from sources.contracts import get_contract
 
     monkeypatch.setenv("LANDING_DIR", str(tmp_path))
@@ -81,7 +81,7 @@ def test_a_backfill_loads_only_the_export_dates_of_its_range(tmp_path, monkeypat
     for day, order in [("2026-11-01", "3012345678901234561"), ("2026-11-02", "3012345678901234562"),
                        ("2026-11-03", "3012345678901234563")]:
         write_csv(tmp_path / "landing" / "tmall_orders" / day / "orders.csv", TMALL_HEADER, [tmall_row(order)])
-    from dagster_project.defs.ingestion import bronze_assets
+    from dagster_project.defs.ingestion.assets import bronze_assets
 
     tmall = next(a for a in bronze_assets if a.key.path == ["bronze", "tmall_orders"])
     with dg.DagsterInstance.ephemeral() as instance:
@@ -123,7 +123,7 @@ def test_dagster_home_gets_run_retries_and_one_writer_at_a_time(tmp_path, monkey
 
 def test_a_locked_warehouse_is_retried_not_failed(tmp_path, monkeypatch):
     """Another process holding the DuckDB write lock is transient: the step retries and then succeeds."""
-    from dagster_project.defs.retries import ensure_writable, retry_transient
+    from dagster_project.defs.common.retries import ensure_writable, retry_transient
 
     monkeypatch.setenv("SIYU_RETRY_WAIT_SECONDS", "1")
     database = tmp_path / "warehouse.duckdb"
@@ -147,7 +147,7 @@ def test_a_locked_warehouse_is_retried_not_failed(tmp_path, monkeypatch):
 
 
 def test_bad_data_is_not_retried(tmp_path):
-    from dagster_project.defs.retries import retry_transient
+    from dagster_project.defs.common.retries import retry_transient
 
     with pytest.raises(ValueError):
         with retry_transient():
@@ -158,7 +158,7 @@ def test_bad_data_is_not_retried(tmp_path):
 
 
 def test_a_failing_dbt_test_shows_its_failing_rows():
-    from dagster_project.defs.dbt import failing_rows_markdown
+    from dagster_project.defs.dbt.assets import failing_rows_markdown
 
     with duckdb.connect() as con:
         con.execute("create table fct_orders as select * from (values ('tmall:1', 10.0), ('tmall:2', -5.0)) t(order_key, net_amount)")

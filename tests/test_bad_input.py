@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dagster_project.bronze import ingest_source, read_bronze
+from dagster_project.bronze.ingest import ingest_source, read_bronze
 from sources.contracts import load_contracts
 from tests.landing_builders import TMALL_HEADER, csv_line, tmall_row, write_csv, write_jsonl, write_xlsx
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from dagster_project.bronze import bronze_schema, ingest_source, read_bronze
+from dagster_project.bronze.ingest import bronze_schema, ingest_source, read_bronze
 from sources.contracts import get_contract, load_contracts
 from tests.landing_builders import TMALL_HEADER, tmall_row, write_csv, write_jsonl
 

@@ -1,4 +1,4 @@
-"""dagster_project.clv: BG/NBD + Gamma-Gamma against the published CDNOW results and against
+"""dagster_project.clv.fitting: BG/NBD + Gamma-Gamma against the published CDNOW results and against
 simulation.
 
 Published figures (tests/data/cdnow/README.md): Fader, Hardie & Lee (2005) fit BG/NBD on the
@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from scipy import optimize, special
 
-from dagster_project import clv
+from dagster_project.clv import fitting as clv
 
 CDNOW = Path(__file__).parent / "data" / "cdnow" / "CDNOW_sample.txt"
 CALIBRATION_END = dt.date(1997, 9, 30)  # 39 weeks after 1997-01-01, inclusive

@@ -22,7 +22,7 @@ from sources.contracts import get_contract, load_contracts
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = PROJECT_ROOT / "dbt"
 
-from dagster_project.bronze import empty_bronze_frame
+from dagster_project.bronze.ingest import empty_bronze_frame
 
 
 REJECT_SCHEMA = {
@@ -283,12 +283,12 @@ PHONE_SAMPLES = [
 
 
 def test_normalize_phone_macro_matches_python_rule(warehouse):
-    parsing = pytest.importorskip("dagster_project.parsing")
+    parsing = pytest.importorskip("dagster_project.rules.parsing")
     expected = pl.DataFrame({"v": PHONE_SAMPLES}, schema={"v": pl.String}).select(
         parsing.normalize_phone(pl.col("v")).alias("p")
     )["p"].to_list()
     compiled = (warehouse / "normalize_phone.sql").read_text(encoding="utf-8")
-    from dagster_project.duckdb_plugin import register_functions
+    from dagster_project.dbt_runtime.duckdb_plugin import register_functions
 
     with duckdb.connect() as con:
         register_functions(con, b"test-key")  # what the dbt profile's plugin does

@@ -115,7 +115,7 @@ def test_the_run_renders_the_morning_report_and_the_dbt_docs(nightly_run):
 
 
 def test_identity_accuracy_on_the_noisy_landing(nightly_run):
-    from dagster_project.identity_accuracy import evaluate
+    from scripts.identity_accuracy import evaluate
 
     *_, warehouse, _, truth = nightly_run
     accuracy = evaluate(truth, warehouse / "warehouse.duckdb")

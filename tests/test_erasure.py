@@ -30,7 +30,7 @@ PERSON_TABLES = ("customer_identities", "dim_customers", "fct_orders")
 def _terms(identifiers: list[tuple[str, str]], person_ids: list[str]) -> list[str]:
     """What must be found nowhere: each identifier as exported (a phone's 11 digits, an order's
     platform id), the pseudonyms of phones and buyer names, and the person ids."""
-    from dagster_project.pseudonymize import pseudonym_key, pseudonymize
+    from dagster_project.rules.pseudonymize import pseudonym_key, pseudonymize
 
     key = pseudonym_key()
     terms = set(person_ids)
@@ -95,14 +95,16 @@ def _serving(warehouse: Path, table: str) -> pl.DataFrame:
 
 def _build(landing: Path, warehouse: Path, full_refresh: bool = False) -> int:
     """Ingest (rows erased by the deny-list returned), build, publish."""
-    from dagster_project.bronze import ingest_source
-    from dagster_project.publish import publish_marts
+    from dagster_project.bronze.ingest import ingest_source
+    from dagster_project.privacy.erasure import deny_filter
+    from dagster_project.serving.publish import publish_marts
     from sources.contracts import load_contracts
     from tests.warehouse import dbt
 
     erased = 0
     for contract in load_contracts().values():
-        result = ingest_source(contract, landing, warehouse / "bronze", dt.datetime.now(dt.UTC), full_refresh)
+        result = ingest_source(contract, landing, warehouse / "bronze", dt.datetime.now(dt.UTC), full_refresh,
+                               deny=deny_filter(warehouse))
         assert not result.unreadable
         erased += result.rows_erased
     dbt(warehouse, "build", dbt_vars={"as_of_date": AS_OF})
@@ -229,9 +231,9 @@ def test_the_audit_record_counts_rows_without_a_plain_identifier(erasure):
 def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):
     """Hand-written exports: a group keeps its other members, a contact another staff member
     noted the person's phone on keeps that contact, the person's own rows go."""
-    from dagster_project.bronze import ingest_source, read_bronze
-    from dagster_project.erasure import add_to_deny_list, denied_hash
-    from dagster_project.pseudonymize import pseudonym_key
+    from dagster_project.bronze.ingest import ingest_source, read_bronze
+    from dagster_project.privacy.erasure import add_to_deny_list, denied_hash, deny_filter
+    from dagster_project.rules.pseudonymize import pseudonym_key
     from sources.contracts import load_contracts
     from tests.landing_builders import TMALL_HEADER, tmall_row, write_csv, write_jsonl
 
@@ -261,7 +263,8 @@ def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):
     add_to_deny_list(warehouse, {denied_hash(v, key) for v in (erased_contact, phone)}, "E1", dt.datetime.now(dt.UTC))
 
     contracts = load_contracts()
-    erased = {s: ingest_source(contracts[s], landing, warehouse / "bronze", dt.datetime.now(dt.UTC)).rows_erased
+    deny = deny_filter(warehouse)
+    erased = {s: ingest_source(contracts[s], landing, warehouse / "bronze", dt.datetime.now(dt.UTC), deny=deny).rows_erased
               for s in ("wecom_groups", "wecom_contacts", "tmall_orders")}
     assert erased == {"wecom_groups": 0, "wecom_contacts": 1, "tmall_orders": 1}
     groups = read_bronze(warehouse / "bronze", "wecom_groups").collect()
@@ -275,7 +278,7 @@ def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):
 
 
 def test_a_request_needs_an_identifier_and_phones_are_normalised():
-    from dagster_project.erasure import ErasureRequest
+    from dagster_project.privacy.erasure import ErasureRequest
 
     with pytest.raises(ValueError, match="at least one identifier"):
         ErasureRequest().typed_values()

@@ -138,7 +138,7 @@ def killed_runs(clean_landing, tmp_path_factory):
     runner.complete(run, "5_uninterrupted_publication")
 
     reference = root / "reference"  # one clean, uninterrupted build of the same landing
-    from dagster_project.publish import publish_marts
+    from dagster_project.serving.publish import publish_marts
     from tests.warehouse import dbt, ingest_landing
 
     ingest_landing(landing, reference)

@@ -1,6 +1,6 @@
 """Identity accuracy against the generator's ground truth on a clean landing."""
 
-from dagster_project.identity_accuracy import evaluate
+from scripts.identity_accuracy import evaluate
 
 
 def test_clean_landing_links_every_person_without_a_false_link(clean_warehouse, clean_landing):

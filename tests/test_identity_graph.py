@@ -1,8 +1,8 @@
-"""Connected components on integer-coded node keys (dagster_project.identity_graph)."""
+"""Connected components on integer-coded node keys (dagster_project.identity.graph)."""
 
 import polars as pl
 
-from dagster_project.identity_graph import component_keys
+from dagster_project.identity.graph import component_keys
 
 
 def _components(nodes, edges):

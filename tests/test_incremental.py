@@ -26,7 +26,7 @@ def _last_export_day(landing: Path) -> str:
 
 @pytest.fixture(scope="module")
 def two_nights(clean_landing, tmp_path_factory):
-    from dagster_project.bronze import ingest_source
+    from dagster_project.bronze.ingest import ingest_source
     from sources.contracts import load_contracts
     from tests.warehouse import dbt, ingest_landing
 

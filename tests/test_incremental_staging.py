@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dagster_project.bronze import empty_bronze_frame, ensure_schema_files
+from dagster_project.bronze.ingest import empty_bronze_frame, ensure_schema_files
 from sources.contracts import get_contract, load_contracts
 from tests.warehouse import dbt
 
@@ -69,7 +69,7 @@ def test_incremental_events_equal_a_full_rebuild(tmp_path):
     # expected from the rule itself: e2 falls back to a.jsonl, e6 has no row left
     assert incremental == {"e1": "a1", "e2": "a2", "e3": "d3", "e4": "b4x", "e5": "old5", "e7": "d7"}
 
-    # an erasure rewrites d.jsonl without e3 (dagster_project/erasure.py: same hash, new
+    # an erasure rewrites d.jsonl without e3 (dagster_project/privacy/erasure.py: same hash, new
     # _loaded_at): e3 falls back to a.jsonl's row
     write_events(bronze, "2024-03-03", "d.jsonl", "e", ERASED_AT, {"e7": "d7"})
     dbt(tmp_path, "run", *select)

@@ -31,7 +31,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dagster_project import clv
+from dagster_project.clv import fitting as clv
 from tests.conftest import AS_OF
 from tests.warehouse import query
 

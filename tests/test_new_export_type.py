@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from dagster_project.bronze import ensure_schema_files, ingest_file, read_bronze
-from dagster_project.defs.ingestion import build_bronze_asset
-from dagster_project.quality import validate_bronze
+from dagster_project.bronze.ingest import ensure_schema_files, ingest_file, read_bronze
+from dagster_project.defs.ingestion.assets import build_bronze_asset
+from dagster_project.quality.validation import validate_bronze
 from sources import derive
 from sources.contracts import load_contracts
 

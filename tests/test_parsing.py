@@ -1,4 +1,4 @@
-"""The text-to-type rules every source shares (dagster_project.parsing)."""
+"""The text-to-type rules every source shares (dagster_project.rules.parsing)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from dagster_project import parsing
+from dagster_project.rules import parsing
 
 
 def _apply(expr_fn, values, *args):

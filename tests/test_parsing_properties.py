@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project import parsing
-from dagster_project.readers import UnreadableFile, map_headers
+from dagster_project.rules import parsing
+from dagster_project.bronze.readers import UnreadableFile, map_headers
 from sources.contracts import load_contracts
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from dagster_project import cli
-from dagster_project.pseudonymize import DEVELOPMENT_KEY, KEY_ENV
+from dagster_project.rules.pseudonymize import DEVELOPMENT_KEY, KEY_ENV
 
 # The landing headers (spec: shared/spec/landing.md) that hold a person's name, address, phone or e-mail.
 NAME_HEADERS = {"收货人姓名", "买家会员名", "客户姓名", "收件人", "姓名", "客户网名", "买家昵称"}
@@ -244,7 +244,7 @@ def test_siyu_in_production_stops_before_reading_anything_without_a_key(monkeypa
 
 
 def test_the_dagster_dbt_step_uses_the_prod_target_in_production(monkeypatch):
-    from dagster_project.defs.dbt import dbt_build_args
+    from dagster_project.defs.dbt.assets import dbt_build_args
 
     monkeypatch.delenv("SIYU_ENV", raising=False)
     assert dbt_build_args("2026-11-22")[-2:] == ["--target", "dev"]

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dagster_project import quality  # noqa: E402
-from dagster_project.quality import ValidationSummary, load_suite, validate_bronze  # noqa: E402
+from dagster_project.quality import validation as quality  # noqa: E402
+from dagster_project.quality.validation import ValidationSummary, load_suite, validate_bronze  # noqa: E402
 from sources.contracts import TIMESTAMP_TYPES, get_contract, load_contracts  # noqa: E402
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -247,7 +247,7 @@ def test_schema_check_lists_the_bronze_columns_of_the_contract():
 
 
 def test_suite_columns_match_the_ingestion_bronze_schema():
-    bronze = pytest.importorskip("dagster_project.bronze")
+    bronze = pytest.importorskip("dagster_project.bronze.ingest")
     build = _build_suites_module()
     for source, contract in load_contracts().items():
         assert set(build.bronze_columns(contract)) == set(bronze.bronze_schema(contract)), source
@@ -467,7 +467,7 @@ def test_to_metadata_has_counts_and_a_markdown_table():
 
 
 def test_at_scale_a_keyed_sample_is_validated_and_duplicates_stay_together(tmp_path):
-    from dagster_project.quality import rows_to_validate
+    from dagster_project.quality.validation import rows_to_validate
 
     keys = [f"3012{n:015d}" for n in range(20_000)] + [f"3012{n:015d}" for n in range(0, 20_000, 10)]  # 2,000 re-exported
     paths = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.readers import UnreadableFile, read_landing_file
+from dagster_project.bronze.readers import UnreadableFile, read_landing_file
 from sources.contracts import get_contract
 from tests.landing_builders import TMALL_HEADER, tmall_row, write_csv, write_jsonl, write_xlsx
 

@@ -24,7 +24,7 @@ AS_OF_DATE = dt.date.fromisoformat(AS_OF)
     ("2026-01-15", "2025-12-01"),
 ])
 def test_the_kpi_tiles_show_the_last_complete_month(as_of, month):
-    from dagster_project.report import kpi_month
+    from dagster_project.serving.report import kpi_month
 
     assert kpi_month(dt.date.fromisoformat(as_of)) == dt.date.fromisoformat(month)
 
@@ -35,7 +35,7 @@ def test_the_kpi_tiles_show_the_last_complete_month(as_of, month):
     ("2026-11-21", "2026-10-19", "2026-11-09"),
 ])
 def test_the_in_app_funnel_covers_complete_weeks(as_of, first, last):
-    from dagster_project.report import complete_weeks
+    from dagster_project.serving.report import complete_weeks
 
     assert complete_weeks(dt.date.fromisoformat(as_of), 4) == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
 
@@ -43,7 +43,7 @@ def test_the_in_app_funnel_covers_complete_weeks(as_of, first, last):
 @pytest.fixture(scope="module")
 def published(clean_warehouse, tmp_path_factory) -> Path:
     """The clean warehouse's marts published the way the nightly run does (serving.duckdb)."""
-    from dagster_project.publish import publish_marts
+    from dagster_project.serving.publish import publish_marts
 
     serving = tmp_path_factory.mktemp("report") / "serving.duckdb"
     publish_marts(clean_warehouse / "warehouse.duckdb", serving)
@@ -52,7 +52,7 @@ def published(clean_warehouse, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(published):
-    from dagster_project.report import write_morning_report
+    from dagster_project.serving.report import write_morning_report
 
     return write_morning_report(published, published.parent / "report", AS_OF_DATE)
 
@@ -87,7 +87,7 @@ def test_the_kpi_tiles_show_the_marts_own_figures(report, published):
 
 
 def test_the_report_refuses_a_serving_file_of_another_day(published, tmp_path):
-    from dagster_project.report import render_report
+    from dagster_project.serving.report import render_report
 
     with pytest.raises(ValueError, match="is not as of 2026-12-31"):
         render_report(published, tmp_path / "r.html", dt.date(2026, 12, 31))
@@ -96,7 +96,7 @@ def test_the_report_refuses_a_serving_file_of_another_day(published, tmp_path):
 
 def test_a_month_without_data_becomes_a_note_not_an_empty_chart(published, tmp_path):
     """An in-app funnel with no events in the last four weeks: a 暂无数据 note, the rest renders."""
-    from dagster_project.report import render_report
+    from dagster_project.serving.report import render_report
 
     serving = tmp_path / "serving.duckdb"
     shutil.copyfile(published, serving)

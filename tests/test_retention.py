@@ -88,7 +88,7 @@ def test_a_dry_run_lists_exactly_the_expired_folders_and_deletes_nothing(dated_e
 
 
 def test_a_real_run_deletes_exactly_them_and_the_next_ingestion_changes_nothing(dated_exports):
-    from dagster_project.bronze import ingest_source
+    from dagster_project.bronze.ingest import ingest_source
     from sources.contracts import load_contracts
 
     landing, warehouse, expired_landing, expired_bronze = dated_exports
@@ -110,7 +110,7 @@ def test_a_real_run_deletes_exactly_them_and_the_next_ingestion_changes_nothing(
 
 
 def test_landing_may_not_outlive_bronze(monkeypatch):
-    from dagster_project.retention import retention_days
+    from dagster_project.privacy.retention import retention_days
 
     monkeypatch.setenv("LANDING_RETENTION_DAYS", "400")
     monkeypatch.setenv("BRONZE_RETENTION_DAYS", "365")

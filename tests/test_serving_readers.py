@@ -44,7 +44,7 @@ def _wait_for_a_round_after(observations: Path, moment: float, timeout: float = 
 def run_under_a_reader(clean_landing, clean_warehouse, tmp_path_factory):
     import dagster as dg
 
-    from dagster_project.publish import publish_marts
+    from dagster_project.serving.publish import publish_marts
 
     warehouse = tmp_path_factory.mktemp("serving_readers") / "warehouse"
     shutil.copytree(clean_warehouse, warehouse)
@@ -66,7 +66,7 @@ def run_under_a_reader(clean_landing, clean_warehouse, tmp_path_factory):
             env.setenv("WAREHOUSE_DIR", str(warehouse))
             from dagster_project.cli import landing_range
             from dagster_project.definitions import defs
-            from dagster_project.defs.partitions import range_tags
+            from dagster_project.defs.common.partitions import range_tags
 
             job = defs.resolve_job_def("nightly_warehouse")
             with dg.DagsterInstance.ephemeral() as instance:

@@ -3,7 +3,7 @@ marts as DuckDB from the same landing.
 
 DuckDB builds with its defaults (scipy stitching, `dbt build`); Spark reads a copy of the
 same bronze and builds with the portable SQL stitching (`python -m
-dagster_project.spark_build`: dbt seed + dbt run, in its own process like a real run).
+dagster_project.dbt_runtime.spark`: dbt seed + dbt run, in its own process like a real run).
 Every table of the schemas `marts` and `audit` must be equal row for row, except
 `clv_model_params.fitted_at` (the time of the fit). Floats (CLV) are compared to 1e-6.
 """
@@ -42,7 +42,7 @@ def engines(tmp_path_factory) -> tuple[Path, Path]:
     spark = root / "spark"
     shutil.copytree(duck / "bronze", spark / "bronze")
     run = subprocess.run(
-        [sys.executable, "-m", "dagster_project.spark_build", "--as-of", AS_OF],
+        [sys.executable, "-m", "dagster_project.dbt_runtime.spark", "--as-of", AS_OF],
         env={**os.environ, "WAREHOUSE_DIR": str(spark)}, capture_output=True, text=True, timeout=1800,
     )
     assert run.returncode == 0, run.stdout[-6000:]

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dagster_project.bronze import ingest_source
+from dagster_project.bronze.ingest import ingest_source
 from sources.contracts import load_contracts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 {#-
   The few expressions whose SQL differs between DuckDB (the default engine) and Apache Spark
-  (dbt-spark, `python -m dagster_project.spark_build`). Models call these instead of the
+  (dbt-spark, `python -m dagster_project.dbt_runtime.spark`). Models call these instead of the
   engine's own syntax; dbt's cross-database macros (dbt.datediff, ...) cover the rest.
   Each macro dispatches on the adapter: default__ is DuckDB, spark__ is Spark.
 -#}

@@ -5,7 +5,7 @@
   unrolled (identity_label_propagation_max_iterations); the data test
   components_converged fails if an edge still joins two labels.
   Returns (node_key, component_key = smallest node key of the component), exactly like
-  dagster_project.identity_graph.component_keys.
+  dagster_project.identity.graph.component_keys.
 -#}
 {% macro label_propagation(nodes_relation, edges_relation) -%}
     {{ return(adapter.dispatch('label_propagation')(nodes_relation, edges_relation)) }}

@@ -1,6 +1,6 @@
 -- One row per buyer: historical LTV windows (net revenue of valid orders paid within N
 -- days of the first valid order, the first included: paid_at < first_order_at + N days)
--- and the predictive columns of the BG/NBD + Gamma-Gamma model (dagster_project.clv,
+-- and the predictive columns of the BG/NBD + Gamma-Gamma model (dagster_project.clv.fitting,
 -- parameters in clv_model_params).
 {%- set windows = [30, 90, 180, 365] %}
 with
@@ -64,7 +64,7 @@ final as (
         buyers.days_since_first_order,
         inputs.frequency as clv_frequency,
         inputs.recency as clv_recency_days,
-        inputs.T as clv_age_days,
+        inputs.T as clv_age_days,  -- noqa: CP02
         inputs.monetary_value as clv_monetary_value
 
     from buyers

@@ -1,5 +1,5 @@
 -- Warns when buyers with a repeat purchase exist but a CLV model has no parameters (its fit
--- did not converge: dagster_project.clv.fit_models logs why and leaves the predictions
+-- did not converge: dagster_project.clv.fitting.fit_models logs why and leaves the predictions
 -- null instead of failing the nightly build).
 {{ config(severity='warn', meta={'dagster': {'ref': {'name': 'clv_model_params'}}}) }}
 

@@ -29,7 +29,8 @@ summary as (
         person_id,
         count(*) - 1 as frequency,
         {{ dbt.datediff('min(paid_date)', 'max(paid_date)', 'day') }} as recency,
-        {{ dbt.datediff('min(paid_date)', mart_as_of_date(), 'day') }} as T,
+        -- T: the BG/NBD name of a buyer's age, which the CLV fit reads (hence upper case)
+        {{ dbt.datediff('min(paid_date)', mart_as_of_date(), 'day') }} as T,  -- noqa: CP02
         avg(day_net_amount::double) filter (where paid_date > first_purchase_date) as monetary_value
 
     from purchase_days
@@ -41,7 +42,7 @@ select
     person_id,
     frequency::integer as frequency,
     recency::integer as recency,
-    T::integer as T,
+    T::integer as T,  -- noqa: CP02
     monetary_value
 
 from summary

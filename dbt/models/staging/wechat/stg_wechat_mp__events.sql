@@ -2,7 +2,7 @@
 -- table, built incrementally: a nightly run re-decides only the events its new bronze
 -- files touch, instead of re-running latest-export-wins over all of bronze.
 --   * a bronze file version is (_file_sha256, _loaded_at): a replaced export, a re-read
---     file and a file rewritten by an erasure (dagster_project/erasure.py) are new versions;
+--     file and a file rewritten by an erasure (dagster_project/privacy/erasure.py) are new versions;
 --   * keys re-decided: every event_id in a file version loaded since the last run (new
 --     events, newer or re-dropped exports of known ones), and every event_id this table
 --     attributes to a file version that is gone from bronze;

@@ -1,6 +1,6 @@
 """Final connected components (scipy path; see int_identity__components.sql for the portable one)."""
 
-from dagster_project.identity_graph import stitch_relations
+from dagster_project.dbt_runtime.models import stitch_relations
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """Connected components over the unconditional edges (scipy path; see int_identity__strong_components.sql)."""
 
-from dagster_project.identity_graph import stitch_relations
+from dagster_project.dbt_runtime.models import stitch_relations
 
 
 def model(dbt, session):

@@ -1,0 +1,144 @@
+"""dbt models as Dagster assets, dbt tests as asset checks.
+
+The manifest is prepared at install/test time (``make prepare`` runs
+``dbt parse``), not on every code-location load; ``dagster dev`` re-parses
+so model edits show up while developing.
+"""
+
+
+import json
+import os
+import sys
+from pathlib import Path
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_project import settings
+from dagster_project.serving.dbt_docs import generate_docs
+from dagster_project.defs.common.retries import ensure_writable, retry_transient
+from dagster_project.lib.markdown import markdown_table
+
+DBT_DIR = settings.DBT_DIR
+# dbt folder -> Dagster asset group (the pipeline layer); intermediate/<domain> by domain
+LAYER_GROUPS = {
+    "staging": "staging", "intermediate/identity": "identity", "intermediate/marts": "marts",
+    "marts": "marts", "audit": "bronze",
+}
+
+
+def _dbt_next_to_this_python() -> None:
+    """Put this interpreter's bin/ (the venv's, where dbt is) on PATH: `make` and `dagster dev`
+    do not activate the venv, and dagster-dbt looks dbt up on PATH (also to parse in dev)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if (Path(bin_dir) / "dbt").exists() and bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+@cache
+def dbt_project() -> DbtProject:
+    _dbt_next_to_this_python()
+    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+class LayeredTranslator(DagsterDbtTranslator):
+    """Asset keys are <schema>/<model>; groups are pipeline layers."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key -> bronze/<source>
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        folders = dbt_resource_props.get("fqn", [])[1:-1]  # [project, *folders, name]
+        for depth in (2, 1):
+            group = LAYER_GROUPS.get("/".join(folders[:depth]))
+            if group:
+                return group
+        return "marts"
+
+
+translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+# single_run: a backfill over a range of export dates builds the models once, in the same run
+@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator,
+            backfill_policy=dg.BackfillPolicy.single_run())
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    from dagster_project.rules.pseudonymize import pseudonym_key  # pyarrow: only when running
+
+    settings.export_to_environment()
+    pseudonym_key()  # SIYU_ENV=production refuses the development key here, before dbt starts
+    with retry_transient():
+        ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
+    # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today
+    as_of = settings.run_as_of_date(context.run.tags).isoformat()
+    invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
+    # Row counts and failing rows need the warehouse, which the dbt process holds until it
+    # ends: collect the events, then yield them in their order with those figures added.
+    events = list(invocation.stream())
+    yield from annotated(events, invocation)
+    if not invocation.is_successful():
+        raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
+    try:  # the docs never block publication: a failure is a warning in the run's log
+        site = generate_docs(dbt, invocation.target_path, dbt_options(as_of), settings.docs_dir())
+        context.log.info(f"dbt docs: {site} (make docs serves them)")
+    except Exception as exc:  # noqa: BLE001
+        context.log.warning(f"dbt docs generate failed, the models are built: {exc}")
+
+
+def dbt_options(as_of: str) -> list[str]:
+    """The options every dbt command of a run shares: its as-of date and the profile target."""
+    return ["--vars", json.dumps({"as_of_date": as_of}), "--target", settings.dbt_target()]
+
+
+def dbt_build_args(as_of: str) -> list[str]:
+    return ["build", *dbt_options(as_of)]
+
+
+def annotated(events: list, invocation) -> list:
+    """dbt's events with `dagster/row_count` on every table built and up to five failing rows
+    (`failing_rows_sample`, markdown) on every failed test."""
+    nodes = invocation.manifest["nodes"]
+    failed = [e for e in events if isinstance(e, dg.AssetCheckResult) and not e.passed]
+    compiled = {}
+    if failed:
+        compiled = {r["unique_id"]: r.get("compiled_code")
+                    for r in invocation.get_artifact("run_results.json")["results"]}
+    out = []
+    with duckdb.connect(str(settings.warehouse_db()), read_only=True) as con:
+        for event in events:
+            unique_id = getattr(event, "metadata", None) and event.metadata.get("unique_id")
+            unique_id = getattr(unique_id, "value", unique_id)  # raw text or a MetadataValue
+            node = nodes.get(unique_id, {})
+            if isinstance(event, dg.Output) and node.get("config", {}).get("materialized") in ("table", "incremental"):
+                rows = con.execute(f"select count(*) from {node['relation_name']}").fetchone()[0]
+                event = dg.Output(value=None, output_name=event.output_name,
+                                  metadata={**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows)})
+            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                sql = compiled.get(unique_id)
+                sample = failing_rows_markdown(con, sql) if sql else "no compiled query"
+                event = dg.AssetCheckResult(
+                    asset_key=event.asset_key, check_name=event.check_name, passed=False, severity=event.severity,
+                    metadata={**event.metadata, "failing_rows_sample": dg.MetadataValue.md(sample)},
+                )
+            out.append(event)
+    return out
+
+
+def failing_rows_markdown(con: duckdb.DuckDBPyConnection, test_sql: str, limit: int = 5) -> str:
+    try:
+        frame = con.sql(f"select * from ({test_sql}) as failing limit {limit}").pl()
+    except duckdb.Error as exc:
+        return f"could not sample the failing rows: {exc}"
+    return markdown_table(frame)
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_DIR))

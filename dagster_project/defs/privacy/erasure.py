@@ -1,0 +1,85 @@
+"""Job ``erase_person``: a PIPL art. 47 erasure request, end to end (dagster_project/privacy/erasure.py).
+
+1. find the person in the identity graph, put every identifier's keyed hash on the
+   deny-list, rewrite the bronze files holding their rows, forget them in the tables
+   that keep state between runs;
+2. rebuild the warehouse from bronze (``dbt build``, as the nightly run does);
+3. republish serving.duckdb and append the audit record.
+
+Launchpad config: ``ops: {find_and_erase: {config: {phones: [...], openids: [...],
+unionids: [...], member_ids: [...]}}}``; `siyu erase` runs the same job.
+"""
+
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project import settings
+from dagster_project.defs.dbt.assets import dbt_project, translator
+from dagster_project.defs.common.retries import ensure_writable, retry_transient
+
+
+class ErasureConfig(dg.Config):
+    phones: list[str] = []
+    openids: list[str] = []
+    unionids: list[str] = []
+    member_ids: list[str] = []
+    as_of_date: str | None = None  # the rebuild's as-of date; default AS_OF_DATE / today in Beijing
+
+
+@dg.op(description="Find the person, deny-list their identifiers (keyed hashes), rewrite bronze without them.")
+def find_and_erase(context: dg.OpExecutionContext, config: ErasureConfig) -> dict:
+    from dagster_project.privacy.erasure import ErasureRequest, start_erasure
+    from sources.contracts import load_contracts
+
+    request = ErasureRequest(config.phones, config.openids, config.unionids, config.member_ids)
+    with retry_transient():
+        ensure_writable(settings.warehouse_db())
+        record, person = start_erasure(settings.warehouse_dir(), settings.bronze_dir(), load_contracts(), request)
+    context.log.info(f"erasure {record.request_id}: {len(person.person_ids)} person(s), "
+                     f"{len(person.identifiers)} identifier(s) denied")
+    context.add_output_metadata({"request_id": record.request_id, "persons_found": record.persons_found,
+                                 "bronze_rows_deleted": sum(c["rows"] for c in record.rows_deleted["bronze"].values())})
+    return {"record": json.loads(record.to_json()), "as_of_date": config.as_of_date}
+
+
+@dg.op(description="Rebuild every dbt model from the erased bronze (dbt build).")
+def rebuild_warehouse(context: dg.OpExecutionContext, erasure: dict, dbt: DbtCliResource) -> dict:
+    settings.export_to_environment()
+    as_of = erasure["as_of_date"] or settings.as_of_date().isoformat()
+    with retry_transient():
+        ensure_writable(settings.warehouse_db())
+    invocation = dbt.cli(["build", "--vars", json.dumps({"as_of_date": as_of})],
+                         manifest=dbt_project().manifest_path, dagster_dbt_translator=translator,
+                         raise_on_error=False)
+    invocation.wait()
+    if not invocation.is_successful():
+        raise dg.Failure("dbt build after the erasure failed: the serving file was not republished; "
+                         "re-run the same request once the cause is fixed (every step is idempotent)")
+    return erasure
+
+
+@dg.op(description="Republish serving.duckdb and append the audit record (privacy/erasure_audit.jsonl).")
+def republish_and_audit(context: dg.OpExecutionContext, erasure: dict) -> dict:
+    from dagster_project.privacy.erasure import ErasureRecord, finish_erasure
+    from dagster_project.serving.publish import publish_marts
+
+    with retry_transient():
+        publish_marts(settings.warehouse_db(), settings.serving_db())
+    record = ErasureRecord(**erasure["record"])
+    path = finish_erasure(settings.warehouse_dir(), record)
+    context.add_output_metadata({"audit_log": dg.MetadataValue.path(str(path)),
+                                 "audit_record": dg.MetadataValue.json(json.loads(record.to_json()))})
+    return json.loads(record.to_json())
+
+
+@dg.job(
+    description="PIPL erasure: delete a person (found by phone/openid/unionid/member id) from bronze, "
+    "the warehouse and serving, deny-list them for future ingestion, write an audit record.",
+    executor_def=dg.in_process_executor,
+    tags={"siyu/warehouse": "writer"},  # queues behind the nightly run (one writer at a time)
+)
+def erase_person():
+    republish_and_audit(rebuild_warehouse(find_and_erase()))
