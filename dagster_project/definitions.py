@@ -1,16 +1,15 @@
-"""The code location: every domain folder of ``defs/`` ends in a ``@dg.definitions`` function
-(ingestion -> dbt -> identity checks -> serving; automation; privacy), loaded here.
-
-A new asset is a new module in its domain's folder, listed by that folder's definitions.py.
+"""The code location: every Dagster object of ``dagster_project/defs/`` (one folder per domain:
+ingestion -> dbt -> identity checks -> serving; automation; privacy), found by dg's folder
+loader. A new asset, check, job or schedule is a new module-level object in its domain's
+folder; objects that need building (resources) come from a ``@dg.definitions`` function there.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-import dagster_project.defs
 from dagster_project import settings
 
 settings.export_to_environment()
 
-defs = dg.load_defs(defs_root=dagster_project.defs)
+defs = dg.load_from_defs_folder(project_root=settings.PROJECT_ROOT)

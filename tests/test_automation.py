@@ -21,7 +21,9 @@ def _defs():
 
 
 def test_schedule_runs_at_two_beijing_for_the_previous_days_partition():
-    from dagster_project.defs.automation.definitions import nightly_schedule
+    from dagster_project.definitions import defs
+
+    nightly_schedule = defs.resolve_schedule_def("nightly_at_two")
 
     assert nightly_schedule.cron_schedule == "0 2 * * *" and nightly_schedule.execution_timezone == "Asia/Shanghai"
     context = dg.build_schedule_context(
@@ -35,7 +37,9 @@ def test_schedule_runs_at_two_beijing_for_the_previous_days_partition():
 
 
 def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, monkeypatch):
-    from dagster_project.defs.automation.definitions import new_files_sensor as sensor
+    from dagster_project.definitions import defs
+
+    sensor = defs.resolve_sensor_def("new_landing_files")
 
     monkeypatch.setenv("LANDING_DIR", str(tmp_path))
     write_csv(tmp_path / "tmall_orders" / "2026-11-20" / "a.csv", TMALL_HEADER, [tmall_row("1")])
@@ -59,7 +63,9 @@ def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, 
 
 def test_a_future_export_date_starts_no_run_and_is_named(tmp_path, monkeypatch):
     from dagster_project.bronze.ingest import ingest_source
-    from dagster_project.defs.automation.definitions import new_files_sensor as sensor
+    from dagster_project.definitions import defs
+
+    sensor = defs.resolve_sensor_def("new_landing_files")
     from dagster_project.defs.common.partitions import accepted_window
     from sources.contracts import get_contract
 
