@@ -190,8 +190,8 @@ def apply_overrides(overrides: pl.DataFrame, nodes: pl.Series, edges: pl.DataFra
     effects: list[dict] = []
     if overrides.is_empty():
         return pl.DataFrame(schema=EFFECT_SCHEMA)
-    node_set = set(nodes.filter(nodes.is_in(pl.concat([overrides["left_key"], overrides["right_key"]])))
-                   .to_list())
+    named = pl.concat([overrides["left_key"], overrides["right_key"]])
+    node_set = set(nodes.filter(nodes.is_in(named.implode())).to_list())
 
     def absent(row) -> str | None:
         missing = [k for k in (row["left_key"], row["right_key"]) if k not in node_set]
@@ -237,7 +237,7 @@ def _cut(rows: list[dict], nodes: pl.Series, edges: pl.DataFrame, added: list[tu
     graph_edges = pl.concat([edges.select("left_key", "right_key"), extra])
     labels = component_keys(nodes, graph_edges["left_key"], graph_edges["right_key"])
     ends = {k for r in rows for k in (r["left_key"], r["right_key"])}
-    touched = labels.filter(pl.col("node_key").is_in(list(ends)))["component_key"].unique()
+    touched = labels.filter(pl.col("node_key").is_in(pl.Series(sorted(ends), dtype=pl.String).implode()))["component_key"].unique()
     members = labels.filter(pl.col("component_key").is_in(touched.implode()))["node_key"].sort()
     index = {key: i for i, key in enumerate(members.to_list())}
     # undirected edges of the touched components, each once as (a, b) with a < b
