@@ -10,6 +10,8 @@ siyu erase      erase a person (PIPL art. 47) by --phone/--openid/--unionid/--me
                 ``erase_person`` job; prints the audit record (keyed hashes only)
 siyu retention  delete landing folders and bronze partitions past LANDING_RETENTION_DAYS /
                 BRONZE_RETENTION_DAYS (``enforce_retention`` job); --dry-run lists them only
+siyu explain    why an identifier (--phone/--openid/--unionid/--member-id/--order ...) belongs to its
+                person: the path of evidence to the person's anchor, read from warehouse.duckdb
 siyu summary    rows and rejects per source, from bronze
 siyu home       write $DAGSTER_HOME/dagster.yaml (run retries, one writer at a time) if missing
 """
@@ -152,6 +154,19 @@ def _retention(dry_run: bool) -> bool:
     return True
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from dagster_project import settings
+    from dagster_project.identity.explain import FLAG_TYPES, NotFound, explain
+
+    kind = next(k for k in FLAG_TYPES if getattr(args, k) is not None)
+    try:
+        print(explain(settings.warehouse_db(), kind, getattr(args, kind)))
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def summary_lines() -> list[str]:
     """Rows and rejects per source, read from bronze (the source of truth for ingestion)."""
     import polars as pl
@@ -207,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     erase.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="as-of date of the rebuild")
     retention = sub.add_parser("retention", help="delete landing folders and bronze partitions past retention")
     retention.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    explain = sub.add_parser("explain", help="why an identifier belongs to its person (reads warehouse.duckdb)")
+    named = explain.add_mutually_exclusive_group(required=True)
+    for flag in ("--phone", "--openid", "--unionid", "--member-id", "--external-userid", "--tmall-buyer", "--order"):
+        named.add_argument(flag)
     sub.add_parser("summary", help="print rows and rejects per source")
     sub.add_parser("home", help="write $DAGSTER_HOME/dagster.yaml if missing")
     args = parser.parse_args(argv)
@@ -219,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "home":
         print(_ensure_dagster_home())
         return 0
+    if args.command == "explain":
+        return _explain(args)
     if args.command in ("run", "backfill"):
         _refuse_the_development_key_in_production()
     if args.command == "run":

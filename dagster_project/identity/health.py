@@ -92,3 +92,54 @@ def measure(con: duckdb.DuckDBPyConnection, limits: Limits | None = None) -> Hea
 def per_type_markdown(health: Health) -> str:
     columns = ["identifier type", "identifiers", "per person (avg)", "per person (max)"]
     return markdown_table(pl.DataFrame(health.per_type, schema=columns, orient="row"))
+
+
+EXPLAIN = "intermediate.int_identity__explain"
+
+
+def masked(node_key: str | None, key: bytes) -> str | None:
+    """type:<10 hex of the keyed pseudonym>: no phone, openid or order id in the check metadata
+    (read by everyone with UI access), yet the same identifier always shows the same mask."""
+    from dagster_project.rules.pseudonymize import pseudonymize
+
+    if node_key is None:
+        return None
+    kind, value = node_key.split(":", 1)
+    return f"{kind}:{pseudonymize(value, key)[:10]}"
+
+
+def largest_persons_markdown(con: duckdb.DuckDBPyConnection, persons: int = 3, rows_per_person: int = 25) -> str:
+    """The largest persons (by person-level identifiers) with every identifier's link towards
+    the person's anchor (int_identity__explain), identifiers masked."""
+    from dagster_project.rules.pseudonymize import pseudonym_key
+
+    key = pseudonym_key()
+    try:
+        frame = con.sql(
+            f"""with largest as (
+                    select person_id, count(*) as identifiers from {PERSONS} where identifier_type <> 'order'
+                    group by person_id order by identifiers desc, person_id limit $persons
+                )
+                select largest.person_id, largest.identifiers, e.node_key, e.hops, e.parent_key,
+                    string_agg(e.evidence || ' (' || e.source || ')', ', ' order by e.evidence, e.source) as evidence,
+                    min(e.first_seen_at)::date as first_seen, max(e.last_seen_at)::date as last_seen
+                from largest join {EXPLAIN} as e using (person_id)
+                group by largest.person_id, largest.identifiers, e.node_key, e.hops, e.parent_key
+                qualify row_number() over (partition by largest.person_id order by e.hops, e.node_key) <= $rows
+                order by largest.identifiers desc, largest.person_id, e.hops, e.node_key""",
+            params={"persons": persons, "rows": rows_per_person}).pl()
+    except duckdb.CatalogException:
+        return f"{EXPLAIN} is not built"
+    if frame.is_empty():
+        return "no persons"
+    frame = frame.with_columns(
+        pl.col("node_key").map_elements(lambda k: masked(k, key), return_dtype=pl.String).alias("identifier"),
+        pl.col("parent_key").map_elements(lambda k: masked(k, key), return_dtype=pl.String)
+        .fill_null("(anchor)").alias("joined to"),
+    )
+    table = frame.select(
+        pl.col("person_id").alias("person"), pl.col("identifiers").alias("person-level identifiers"),
+        "identifier", "hops", "joined to", pl.col("evidence").fill_null(""),
+        pl.col("first_seen").cast(pl.String).fill_null(""), pl.col("last_seen").cast(pl.String).fill_null(""),
+    )
+    return markdown_table(table)

@@ -4,7 +4,7 @@ import duckdb
 import dagster as dg
 
 from dagster_project import settings
-from dagster_project.identity.health import measure, per_type_markdown
+from dagster_project.identity.health import largest_persons_markdown, measure, per_type_markdown
 
 PERSONS_KEY = dg.AssetKey(["intermediate", "int_identity__persons"])
 
@@ -13,11 +13,13 @@ PERSONS_KEY = dg.AssetKey(["intermediate", "int_identity__persons"])
     asset=PERSONS_KEY,
     blocking=True,
     description="Largest person, identifiers per person by type, orders without a person and "
-    "person-id churn against the last run; limits in IDENTITY_MAX_* environment variables.",
+    "person-id churn against the last run; limits in IDENTITY_MAX_* environment variables. "
+    "Lists the largest persons with the evidence path of each identifier (masked).",
 )
 def identity_health(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     with duckdb.connect(str(settings.warehouse_db()), read_only=True) as con:
         health = measure(con)
+        largest = largest_persons_markdown(con)
     for problem in health.problems:
         context.log.error(problem)
     return dg.AssetCheckResult(
@@ -32,6 +34,8 @@ def identity_health(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResu
             "person_id_churn": dg.MetadataValue.float(round(health.churn, 6)) if health.churn is not None
             else dg.MetadataValue.text("first run"),
             "identifiers_per_person": dg.MetadataValue.md(per_type_markdown(health)),
+            # each identifier's link towards its person's anchor, identifiers masked (no plain values in Dagster)
+            "largest_persons_paths": dg.MetadataValue.md(largest),
             "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in health.problems) or "none"),
         },
     )

@@ -1,7 +1,8 @@
 -- Every identity link ever exported, one row per (left, right, source, evidence) with
 -- first/last seen. History, not latest state: a link a later export no longer shows is
 -- still evidence (marts.md, Identity). Guards are applied downstream
--- (int_identity__edges); this model only collects.
+-- (int_identity__edges); this model only collects. Every link keeps the export files it
+-- came from (first_source_file, last_source_file): `siyu explain` shows them.
 --
 -- evidence:
 --   account          WeChat ids tied by the platform (unionid <-> openid/external_userid/member)
@@ -19,102 +20,118 @@ oa_users as (
     select
         'oa_openid' as left_type, openid as left_value, 'wx_unionid' as right_type, unionid as right_value,
         'wechat_oa_users' as source, 'account' as evidence,
-        coalesce(subscribe_time, {{ export_date_ts('_export_date') }}) as seen_at
+        coalesce(subscribe_time, {{ export_date_ts('_export_date') }}) as seen_at,
+        _source_file as source_file
     from {{ ref('stg_wechat_oa__user_history') }}
 ),
 
 mp_users as (
     select 'mp_openid', openid, 'wx_unionid', unionid, 'wechat_mp_users', 'account',
-        coalesce(register_time, {{ export_date_ts('_export_date') }})
+        coalesce(register_time, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_wechat_mp__user_history') }}
     union all
     select 'mp_openid', openid, 'phone', phone_number_normalized, 'wechat_mp_users', 'phone_verified',
-        coalesce(register_time, {{ export_date_ts('_export_date') }})
+        coalesce(register_time, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_wechat_mp__user_history') }}
 ),
 
 mp_events as (
-    select 'mp_openid', openid, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'device', event_time
+    select 'mp_openid', openid, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'device', event_time, _source_file
     from {{ ref('stg_wechat_mp__events') }}
     union all
-    select 'order', order_key, 'mp_openid', openid, 'wechat_mp_events', 'order_buyer', event_time
+    select 'order', order_key, 'mp_openid', openid, 'wechat_mp_events', 'order_buyer', event_time, _source_file
     from {{ ref('stg_wechat_mp__events') }}
     where event = 'purchase'
     union all
-    select 'order', order_key, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'order_device', event_time
+    select 'order', order_key, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'order_device', event_time, _source_file
     from {{ ref('stg_wechat_mp__events') }}
     where event = 'purchase' and openid is null
 ),
 
 wecom_contacts as (
     select 'wecom_external_userid', external_userid, 'wx_unionid', unionid, 'wecom_contacts', 'account',
-        {{ export_date_ts('_export_date') }}
+        {{ export_date_ts('_export_date') }},
+        _source_file
     from {{ ref('stg_wecom__contact_history') }}
 ),
 
 wecom_remark_phones as (
     select 'wecom_external_userid', external_userid, 'phone', phone, 'wecom_contacts', 'phone_staff',
-        coalesce(createtime, {{ export_date_ts('_export_date') }})
+        coalesce(createtime, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_wecom__contact_follow_history') }}, {{ unnest_lateral('remark_mobiles') }} as mobiles(phone)
 ),
 
 wecom_group_members as (
     select 'wecom_external_userid', external_userid, 'wx_unionid', unionid, 'wecom_groups', 'account',
-        coalesce(join_time, {{ export_date_ts('_export_date') }})
+        coalesce(join_time, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_wecom__group_member_history') }}
 ),
 
 crm_members as (
     select 'crm_member_id', member_id, 'wx_unionid', unionid, 'crm_members', 'account',
-        coalesce(registered_at, {{ export_date_ts('_export_date') }})
+        coalesce(registered_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_crm__member_history') }}
     union all
     select 'crm_member_id', member_id, 'phone', phone_normalized, 'crm_members', 'phone_member',
-        coalesce(registered_at, {{ export_date_ts('_export_date') }})
+        coalesce(registered_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_crm__member_history') }}
 ),
 
 -- Order sources straight from bronze: every export of an order is evidence.
 tmall as (
     select 'order', {{ order_key("'tmall'", 'order_id') }}, 'tmall_buyer', buyer_nick, 'tmall_orders', 'order_buyer',
-        coalesce(created_at, {{ export_date_ts('_export_date') }})
+        coalesce(created_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ source('bronze', 'tmall_orders') }}
     union all
     select 'order', {{ order_key("'tmall'", 'order_id') }}, 'phone', receiver_phone_normalized, 'tmall_orders', 'phone_receiver',
-        coalesce(created_at, {{ export_date_ts('_export_date') }})
+        coalesce(created_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ source('bronze', 'tmall_orders') }}
 ),
 
 jd as (
     select 'order', {{ order_key("'jd'", 'order_id') }}, 'phone', customer_phone_normalized, 'jd_orders', 'phone_receiver',
-        coalesce(ordered_at, {{ export_date_ts('_export_date') }})
+        coalesce(ordered_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ source('bronze', 'jd_orders') }}
 ),
 
 douyin as (
     select 'order', {{ order_key("'douyin'", 'order_id') }}, 'phone', receiver_phone_normalized, 'douyin_orders', 'phone_receiver',
-        coalesce(submitted_at, {{ export_date_ts('_export_date') }})
+        coalesce(submitted_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ source('bronze', 'douyin_orders') }}
 ),
 
 youzan as (
     select 'order', {{ order_key("'youzan'", 'order_id') }}, 'phone', buyer_phone_normalized, 'youzan_orders', 'phone_buyer',
-        coalesce(created_at, {{ export_date_ts('_export_date') }})
+        coalesce(created_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ source('bronze', 'youzan_orders') }}
     union all
     select 'order', {{ order_key("'youzan'", 'order_id') }}, 'phone', receiver_phone_normalized, 'youzan_orders', 'phone_receiver',
-        coalesce(created_at, {{ export_date_ts('_export_date') }})
+        coalesce(created_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ source('bronze', 'youzan_orders') }}
 ),
 
 erp as (
     select 'order', order_key, 'phone', receiver_phone_normalized, 'erp_sales', 'phone_receiver',
-        coalesce(traded_at, {{ export_date_ts('_export_date') }})
+        coalesce(traded_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_erp__sales_history') }}
     union all
     -- 客户网名 is the platform buyer name; on Tmall orders it is the Tmall buyer (会员名)
     select 'order', order_key, 'tmall_buyer', buyer_nick, 'erp_sales', 'order_buyer',
-        coalesce(traded_at, {{ export_date_ts('_export_date') }})
+        coalesce(traded_at, {{ export_date_ts('_export_date') }}),
+        _source_file
     from {{ ref('stg_erp__sales_history') }}
     where platform = 'tmall'
 ),
@@ -143,7 +160,12 @@ select
     evidence,
     min(seen_at) as first_seen_at,
     max(seen_at) as last_seen_at,
-    count(*) as sightings
+    count(*) as sightings,
+    -- lineage: <source>/<export date>/<file>, so min/max are the first and latest export
+    -- files that carried the link (deterministic on every engine, unlike min_by on ties)
+    min(source_file) as first_source_file,
+    max(source_file) as last_source_file,
+    count(distinct source_file) as source_files
 
 from unioned
 where left_value is not null or right_value is not null

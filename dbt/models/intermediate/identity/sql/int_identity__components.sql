@@ -2,4 +2,4 @@
 -- selected with --vars '{identity_stitching: sql}'.
 {{ config(materialized='table') }}
 
-{{ label_propagation(ref('int_identity__nodes'), ref('int_identity__stitch_edges')) }}
+{{ label_propagation(ref('int_identity__nodes'), ref('int_identity__final_edges')) }}
