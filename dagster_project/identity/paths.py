@@ -50,13 +50,3 @@ def anchor_paths(node_keys: pl.Series, anchor_keys: pl.Series, left_keys: pl.Ser
         "parent_key": padded.gather(parents),
         "hops": hops,
     }, schema=PATH_SCHEMA)
-
-
-def path_relations(persons_relation, edges_relation) -> pl.DataFrame:
-    """Body of the dbt Python model int_identity__paths."""
-    from dagster_project.dbt_runtime.frames import to_polars
-
-    persons = to_polars(persons_relation.select("node_key", "is_anchor"))
-    edges = to_polars(edges_relation.select("left_key", "right_key"))
-    anchors = persons.filter(pl.col("is_anchor"))["node_key"]
-    return anchor_paths(persons["node_key"], anchors, edges["left_key"], edges["right_key"])
