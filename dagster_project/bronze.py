@@ -27,7 +27,7 @@ import polars as pl
 
 from dagster_project import parsing
 from dagster_project.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
-from sources.contracts import TIMESTAMP_TYPES, Contract, load_contracts
+from sources.contracts import TIMESTAMP_TYPES, Contract, Limits, load_contracts
 
 REJECT_SCHEMA = {
     "source": pl.String, "source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
@@ -84,44 +84,67 @@ class _TypingPlan:
     output: list[str]
 
 
+EXCEL_ERROR_REASON = "Excel error value (a formula that failed in the export)"
+
+
+def _parse_value(col_type: str, text: pl.Expr) -> pl.Expr:
+    """The parse rule of a typed value (a cell, or a field inside a JSON list), on cleaned text."""
+    if col_type == "int":
+        return parsing.parse_int(text, already_clean=True)
+    if col_type == "decimal":
+        return parsing.parse_yuan(text, already_clean=True)
+    if col_type == "timestamp":
+        return parsing.parse_beijing_timestamp(text, already_clean=True)
+    return parsing.parse_epoch(text, "s" if col_type == "unix_s" else "ms", already_clean=True)
+
+
+def _value_checks(
+    col_type: str, text: pl.Expr, parsed: pl.Expr, limits: Limits, allow_negative: bool = False,
+) -> list[tuple[str, pl.Expr]]:
+    """(reason, failed flag) of one typed value, on cleaned text: the same rules for a cell and
+    for a field inside a JSON list. An Excel error value is its own reason, not also unparseable."""
+    error = parsing.is_excel_error(text, already_clean=True)
+    failed = text.is_not_null() & ~error & parsed.is_null()
+    checks = [(EXCEL_ERROR_REASON, error)]
+    if col_type == "int":
+        checks.append(("not an integer", failed))
+    elif col_type == "decimal":
+        checks.append(("not a yuan amount", failed))
+        if not allow_negative:
+            checks.append(("negative amount", parsed < 0))
+        checks.append((f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
+    elif col_type in TIMESTAMP_TYPES:
+        earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
+        checks.append((f"unparseable {col_type.replace('_', ' ')}", failed))
+        checks.append((f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest))
+        checks.append((f"timestamp more than {limits.days_after_export} day(s) after the export date",
+                       parsed >= pl.col(LATEST_TIME)))
+    return checks
+
+
 @cache
 def _typing_plan(contract: Contract) -> _TypingPlan:
     clean, parse, checks = [], [], []
     limits = contract.limits
-    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
     for col in contract.columns:
         name, text = col.name, pl.col(col.name)
         clean.append(parsing.clean_text(text).alias(name))
-        present = text.is_not_null()
         parsed = pl.col(f"__typed__{name}")
         if col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
             checks.append((name, f"cell longer than {limits.max_cell_chars} characters",
                            text.str.len_chars() > limits.max_cell_chars))
+        if col.type != "json":  # JSON lists are checked item by item (_json_item_rejects)
+            # Text and phone columns too: #N/A is no buyer name or phone, and would join every row holding it.
+            checks += [(name, reason, flag) for reason, flag in _value_checks(col.type, text, parsed, limits,
+                                                                              col.allow_negative)]
         if col.type in ("text", "json"):
             parse.append(text.alias(f"__typed__{name}"))
         elif col.type == "id":
             parse.append(parsing.clean_id(text, already_clean=True).alias(f"__typed__{name}"))
             checks.append((name, f"id longer than {limits.max_id_chars} characters",
                            parsed.str.len_chars() > limits.max_id_chars))
-        elif col.type == "int":
-            parse.append(parsing.parse_int(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, "not an integer", present & parsed.is_null()))
-        elif col.type == "decimal":
-            parse.append(parsing.parse_yuan(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, "not a yuan amount", present & parsed.is_null()))
-            if not col.allow_negative:
-                checks.append((name, "negative amount", parsed < 0))
-            checks.append((name, f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
-        elif col.type in TIMESTAMP_TYPES:
-            value = (
-                parsing.parse_beijing_timestamp(text, already_clean=True) if col.type == "timestamp"
-                else parsing.parse_epoch(text, "s" if col.type == "unix_s" else "ms", already_clean=True)
-            )
-            parse.append(value.alias(f"__typed__{name}"))
-            checks.append((name, f"unparseable {col.type.replace('_', ' ')}", present & parsed.is_null()))
-            checks.append((name, f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest))
-            checks.append((name, f"timestamp more than {limits.days_after_export} day(s) after the export date",
-                           parsed >= pl.col(LATEST_TIME)))
+        elif col.type in ("int", "decimal") or col.type in TIMESTAMP_TYPES:
+            parse.append(_parse_value(col.type, text).alias(f"__typed__{name}"))
         elif col.type == "phone":
             parse += [
                 text.alias(f"__typed__{name}"),
@@ -132,7 +155,7 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
             raise ValueError(col.type)
         if col.required:
             required = parsing.clean_id(text, already_clean=True) if col.type == "id" else text
-            checks.insert(len(checks), (name, "missing required value", required.is_null()))
+            checks.append((name, "missing required value", required.is_null()))
     output = []
     for col in contract.columns:
         output.append(f"__typed__{col.name}")
@@ -141,6 +164,64 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
         elif col.type == "phone":
             output += [f"{col.name}_normalized", f"{col.name}_is_masked"]
     return _TypingPlan(clean, parse, checks, output)
+
+
+REJECT_COLUMNS = {"row_number": pl.Int64, "column_name": pl.String, "raw_value": pl.String, "reason": pl.String}
+
+
+def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetime) -> pl.DataFrame:
+    """Rejects inside the JSON lists whose contract column declares ``items``: a value that is not
+    a list, an entry that is not an object, and a typed field that fails its cell rules, each
+    named by its JSON path (``follow_user[0].createtime``, 0-based as in jq and DuckDB).
+
+    DuckDB splits the lists (polars decodes JSON only against a schema, and fails on a mistyped
+    value); the parse rules stay those of the cells (``_value_checks``).
+    """
+    import duckdb
+
+    found = [pl.DataFrame(schema=REJECT_COLUMNS)]
+    for col in (c for c in contract.columns if c.items):
+        values = raw.select(ROW_NUMBER, pl.col(col.name).alias("v")).filter(pl.col("v").str.strip_chars() != "")
+        if values.is_empty():
+            continue
+        fields = ", ".join(  # aliased by position: a field may be called like a column here
+            f"json_extract_string(e, '$.\"{field}\"') as __item_{k}" for k, (field, _) in enumerate(col.items)
+        )
+        with duckdb.connect() as con:
+            con.register("json_values", values.to_arrow())
+            con.execute(f"""
+                create temp table lists as
+                select {ROW_NUMBER}, v, coalesce(case when json_valid(v) then json_type(v) end = 'ARRAY', false) as is_list
+                from json_values
+            """)
+            lists = con.sql(f"select {ROW_NUMBER}, v from lists where not is_list").pl()
+            entries = con.sql(f"""
+                with entries as (
+                    select {ROW_NUMBER}, unnest(json_extract(v, '$[*]')) as e,
+                           generate_subscripts(json_extract(v, '$[*]'), 1) - 1 as i
+                    from lists where is_list
+                )
+                select {ROW_NUMBER}, i, e::varchar as e, json_type(e) = 'OBJECT' as is_object, {fields}
+                from entries
+            """).pl()
+        found.append(lists.select(
+            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(col.name).alias("column_name"),
+            pl.col("v").alias("raw_value"), pl.lit("not a JSON list").alias("reason"),
+        ))
+        path = pl.lit(f"{col.name}[") + pl.col("i").cast(pl.String) + pl.lit("]")
+        found.append(entries.filter(~pl.col("is_object")).select(
+            pl.col(ROW_NUMBER).alias("row_number"), path.alias("column_name"), pl.col("e").alias("raw_value"),
+            pl.lit("not a JSON object").alias("reason"),
+        ))
+        objects = entries.filter(pl.col("is_object")).with_columns(pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
+        for k, (field, item_type) in enumerate(col.items):
+            text = parsing.clean_text(pl.col(f"__item_{k}"))
+            for reason, flag in _value_checks(item_type, text, _parse_value(item_type, text), contract.limits):
+                found.append(objects.filter(flag.fill_null(False)).select(
+                    pl.col(ROW_NUMBER).alias("row_number"), (path + pl.lit(f".{field}")).alias("column_name"),
+                    pl.col(f"__item_{k}").alias("raw_value"), pl.lit(reason).alias("reason"),
+                ))
+    return pl.concat([f.cast(REJECT_COLUMNS) for f in found])
 
 
 @dataclass
@@ -167,22 +248,25 @@ def latest_time(export_date: dt.date | None, contract: Contract) -> dt.datetime:
 def type_file(
     raw: pl.DataFrame, contract: Contract, export_date: dt.date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split an all-text contract frame into (typed good rows, rejects)."""
+    """Split an all-text contract frame into (typed good rows, rejects).
+
+    A row with any bad value (a cell, or a field inside a JSON list) is rejected whole, with
+    one reject per bad value; every other row of the file loads."""
     plan = _typing_plan(contract)
+    latest = latest_time(export_date, contract)
+    nested = _json_item_rejects(raw, contract, latest)
     timestamp_raw = [
         pl.col(c.name).alias(f"{c.name}_raw") for c in contract.columns if c.type in TIMESTAMP_TYPES
     ]
     # a check on a null value is not a failure (null comparisons would otherwise drop the row from both sides)
     flags = [flag.fill_null(False).alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
+    bad_inside = pl.col(ROW_NUMBER).is_in(nested["row_number"].unique().implode())
     # lazy: eager evaluation would skip common-subexpression elimination
     flagged = (
-        raw.lazy().with_columns(*plan.clean, pl.lit(latest_time(export_date, contract)).cast(UTC_TS).alias(LATEST_TIME))
+        raw.lazy().with_columns(*plan.clean, pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
         .with_columns(timestamp_raw).with_columns(plan.parse)
         .with_columns(flags)
-        .with_columns(
-            pl.any_horizontal(pl.col(f"__fail__{i}") for i in range(len(flags))).alias("__bad")
-            if flags else pl.lit(False).alias("__bad")
-        )
+        .with_columns(pl.any_horizontal(*(pl.col(f"__fail__{i}") for i in range(len(flags))), bad_inside).alias("__bad"))
         .collect()
     )
     renames = {f"__typed__{c.name}": c.name for c in contract.columns}
@@ -194,9 +278,8 @@ def type_file(
         )
         for i, (column, reason, _) in enumerate(plan.checks)
     ]
-    reject_schema = {"row_number": pl.Int64, "column_name": pl.String, "raw_value": pl.String, "reason": pl.String}
     if not parts or not bad.height:
-        return good, pl.DataFrame(schema=reject_schema)
+        return good, nested.with_columns(pl.col("raw_value").str.slice(0, 500))
     # The value as exported (not the cleaned one) goes into the rejects.
     originals = (
         raw.filter(pl.col(ROW_NUMBER).is_in(bad[ROW_NUMBER].implode()))
@@ -204,10 +287,9 @@ def type_file(
         .unpivot(index=ROW_NUMBER, variable_name="column_name", value_name="raw_value")
         .rename({ROW_NUMBER: "row_number"})
     )
-    rejects = pl.concat(parts).join(originals, on=["row_number", "column_name"], how="left").select(
-        "row_number", "column_name", pl.col("raw_value").str.slice(0, 500), "reason"
-    )
-    return good, rejects.cast(reject_schema)
+    cells = pl.concat(parts).join(originals, on=["row_number", "column_name"], how="left")
+    rejects = pl.concat([cells.select(list(REJECT_COLUMNS)).cast(REJECT_COLUMNS), nested])
+    return good, rejects.with_columns(pl.col("raw_value").str.slice(0, 500))
 
 
 def sha256_of(path: Path) -> str:

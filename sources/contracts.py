@@ -23,6 +23,8 @@ CONTRACTS_DIR = Path(__file__).parent / "contracts"
 
 COLUMN_TYPES = {"text", "id", "int", "decimal", "timestamp", "unix_s", "unix_ms", "phone", "json"}
 TIMESTAMP_TYPES = {"timestamp", "unix_s", "unix_ms"}
+# Types a field of a JSON list's objects may have (``items:``): the ones whose bad values are rejects.
+ITEM_TYPES = {"int", "decimal"} | TIMESTAMP_TYPES
 FORMATS = {"csv", "xlsx", "jsonl"}
 IDENTIFIER_TYPES = {
     "wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id", "wecom_external_userid",
@@ -68,6 +70,8 @@ class Column:
     identifier: str | None = None
     strength: str | None = None  # phones: strong / member / buyer / receiver / weak
     allow_negative: bool = False  # decimals: a negative amount is a reject unless this is set
+    # json lists of objects: (field, type) of the typed fields of every object, checked like cells
+    items: tuple[tuple[str, str], ...] = ()
 
     @property
     def source_names(self) -> tuple[str, ...]:
@@ -114,6 +118,7 @@ def _parse(raw: dict, path: Path) -> Contract:
             aliases=tuple(c.get("aliases", ())), required=bool(c.get("required", False)),
             pii=bool(c.get("pii", False)), identifier=c.get("identifier"),
             strength=c.get("strength"), allow_negative=bool(c.get("allow_negative", False)),
+            items=tuple((str(k), v) for k, v in (c.get("items") or {}).items()),
         )
         for c in raw["columns"]
     )
@@ -147,6 +152,11 @@ def _validate(contract: Contract, path: Path) -> None:
             problems.append(f"{col.name}: JSON sources need a path")
         if not contract.is_json and not col.header:
             problems.append(f"{col.name}: tabular sources need a header")
+        if col.items and col.type != "json":
+            problems.append(f"{col.name}: items are for json columns")
+        for item, item_type in col.items:
+            if item_type not in ITEM_TYPES:
+                problems.append(f"{col.name}: item {item!r} has type {item_type!r}, not one of {sorted(ITEM_TYPES)}")
         if col.identifier and col.identifier not in IDENTIFIER_TYPES:
             problems.append(f"{col.name}: unknown identifier type {col.identifier!r}")
     for key in contract.record_key + contract.record_key_fallback:
