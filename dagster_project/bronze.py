@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ import polars as pl
 
 from dagster_project import parsing
 from dagster_project.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
-from sources.contracts import TIMESTAMP_TYPES, Contract, Limits, load_contracts
+from sources.contracts import TIMESTAMP_TYPES, Column, Contract, Limits, load_contracts
 
 REJECT_SCHEMA = {
     "source": pl.String, "source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
@@ -80,7 +81,7 @@ class _TypingPlan:
 
     clean: list[pl.Expr]
     parse: list[pl.Expr]
-    checks: list[tuple[str, str, pl.Expr]]  # (column, reason, failed flag)
+    checks: list[tuple[str, str | pl.Expr, pl.Expr]]  # (column, reason, failed flag)
     output: list[str]
 
 
@@ -98,28 +99,38 @@ def _parse_value(col_type: str, text: pl.Expr) -> pl.Expr:
     return parsing.parse_epoch(text, "s" if col_type == "unix_s" else "ms", already_clean=True)
 
 
+def _or_excel_error(reason: str, flag: pl.Expr, error: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """One check that also fails on an Excel error value, with that as its reason: a flag column
+    per cell and check is what typing costs, so an error value shares the flag of another check."""
+    return pl.when(error).then(pl.lit(EXCEL_ERROR_REASON)).otherwise(pl.lit(reason)), flag | error
+
+
 def _value_checks(
     col_type: str, text: pl.Expr, parsed: pl.Expr, limits: Limits, allow_negative: bool = False,
-) -> list[tuple[str, pl.Expr]]:
-    """(reason, failed flag) of one typed value, on cleaned text: the same rules for a cell and
-    for a field inside a JSON list. An Excel error value is its own reason, not also unparseable."""
+) -> list[tuple[str | pl.Expr, pl.Expr]]:
+    """(reason, failed flag) of one int, decimal or time value, on cleaned text: the same rules for
+    a cell and for a field inside a JSON list. An Excel error value is its own reason, never also
+    unparseable (it never parses)."""
+    unparseable = text.is_not_null() & parsed.is_null()
     error = parsing.is_excel_error(text, already_clean=True)
-    failed = text.is_not_null() & ~error & parsed.is_null()
-    checks = [(EXCEL_ERROR_REASON, error)]
     if col_type == "int":
-        checks.append(("not an integer", failed))
-    elif col_type == "decimal":
-        checks.append(("not a yuan amount", failed))
+        return [_or_excel_error("not an integer", unparseable, error)]
+    if col_type == "decimal":
+        checks = [_or_excel_error("not a yuan amount", unparseable, error)]
         if not allow_negative:
             checks.append(("negative amount", parsed < 0))
         checks.append((f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
-    elif col_type in TIMESTAMP_TYPES:
-        earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
-        checks.append((f"unparseable {col_type.replace('_', ' ')}", failed))
-        checks.append((f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest))
-        checks.append((f"timestamp more than {limits.days_after_export} day(s) after the export date",
-                       parsed >= pl.col(LATEST_TIME)))
-    return checks
+        return checks
+    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
+    return [
+        _or_excel_error(f"unparseable {col_type.replace('_', ' ')}", unparseable, error),
+        (f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest),
+        (f"timestamp more than {limits.days_after_export} day(s) after the export date", parsed >= pl.col(LATEST_TIME)),
+    ]
+
+
+def _reason(reason: str | pl.Expr) -> pl.Expr:
+    return reason if isinstance(reason, pl.Expr) else pl.lit(reason)
 
 
 @cache
@@ -130,21 +141,25 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
         name, text = col.name, pl.col(col.name)
         clean.append(parsing.clean_text(text).alias(name))
         parsed = pl.col(f"__typed__{name}")
-        if col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
-            checks.append((name, f"cell longer than {limits.max_cell_chars} characters",
-                           text.str.len_chars() > limits.max_cell_chars))
-        if col.type != "json":  # JSON lists are checked item by item (_json_item_rejects)
-            # Text and phone columns too: #N/A is no buyer name or phone, and would join every row holding it.
-            checks += [(name, reason, flag) for reason, flag in _value_checks(col.type, text, parsed, limits,
-                                                                              col.allow_negative)]
+        # An Excel error value is a reject in text, id and phone columns too: #N/A is no name, and
+        # as a buyer name, id or phone it would join every row holding it. JSON lists are checked
+        # entry by entry (_json_item_rejects).
+        error = parsing.is_excel_error(text, already_clean=True)
+        too_long = (f"cell longer than {limits.max_cell_chars} characters", text.str.len_chars() > limits.max_cell_chars)
+        if col.type in ("text", "phone"):
+            checks.append((name, *_or_excel_error(*too_long, error)))
+        elif col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
+            checks.append((name, *too_long))
         if col.type in ("text", "json"):
             parse.append(text.alias(f"__typed__{name}"))
         elif col.type == "id":
             parse.append(parsing.clean_id(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, f"id longer than {limits.max_id_chars} characters",
-                           parsed.str.len_chars() > limits.max_id_chars))
+            checks.append((name, *_or_excel_error(f"id longer than {limits.max_id_chars} characters",
+                                                  parsed.str.len_chars() > limits.max_id_chars, error)))
         elif col.type in ("int", "decimal") or col.type in TIMESTAMP_TYPES:
             parse.append(_parse_value(col.type, text).alias(f"__typed__{name}"))
+            checks += [(name, reason, flag) for reason, flag in _value_checks(col.type, text, parsed, limits,
+                                                                              col.allow_negative)]
         elif col.type == "phone":
             parse += [
                 text.alias(f"__typed__{name}"),
@@ -174,54 +189,66 @@ def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetim
     a list, an entry that is not an object, and a typed field that fails its cell rules, each
     named by its JSON path (``follow_user[0].createtime``, 0-based as in jq and DuckDB).
 
-    DuckDB splits the lists (polars decodes JSON only against a schema, and fails on a mistyped
-    value); the parse rules stay those of the cells (``_value_checks``).
+    The lists are split in Python (polars decodes JSON only against a schema and fails on a
+    mistyped value; a DuckDB connection per file costs more than these few thousand lines);
+    the values are then checked by the cell rules (``_value_checks``) in one polars pass.
     """
-    import duckdb
-
     found = [pl.DataFrame(schema=REJECT_COLUMNS)]
     for col in (c for c in contract.columns if c.items):
-        values = raw.select(ROW_NUMBER, pl.col(col.name).alias("v")).filter(pl.col("v").str.strip_chars() != "")
-        if values.is_empty():
+        names = [field for field, _ in col.items]
+        not_lists, not_objects, values = [], [], []
+        for row, text in raw.select(ROW_NUMBER, col.name).filter(pl.col(col.name).str.strip_chars() != "").iter_rows():
+            try:
+                entries = json.loads(text)
+            except ValueError:
+                entries = None
+            if not isinstance(entries, list):
+                not_lists.append((row, col.name, text, "not a JSON list"))
+                continue
+            for i, entry in enumerate(entries):
+                if isinstance(entry, dict):
+                    values.append((row, f"{col.name}[{i}]", *(_json_text(entry.get(f)) for f in names)))
+                else:
+                    entry = json.dumps(entry, ensure_ascii=False)  # as JSON: "1" and 1 differ
+                    not_objects.append((row, f"{col.name}[{i}]", entry, "not a JSON object"))
+        found += [pl.DataFrame(not_lists + not_objects, schema=REJECT_COLUMNS, orient="row")]
+        if not values:
             continue
-        fields = ", ".join(  # aliased by position: a field may be called like a column here
-            f"json_extract_string(e, '$.\"{field}\"') as __item_{k}" for k, (field, _) in enumerate(col.items)
+        checks = _item_checks(col, contract.limits)
+        failed = (  # one lazy pass over all fields (shared subexpressions), then only the failures
+            pl.DataFrame(values, schema={"row_number": pl.Int64, "path": pl.String} | dict.fromkeys(names, pl.String),
+                         orient="row").lazy()
+            .with_columns(pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
+            .with_columns(flag.alias(flag_name) for _, _, flag_name, flag in checks)
+            .filter(pl.any_horizontal(flag_name for _, _, flag_name, _ in checks))
+            .collect()
         )
-        with duckdb.connect() as con:
-            con.register("json_values", values.to_arrow())
-            con.execute(f"""
-                create temp table lists as
-                select {ROW_NUMBER}, v, coalesce(case when json_valid(v) then json_type(v) end = 'ARRAY', false) as is_list
-                from json_values
-            """)
-            lists = con.sql(f"select {ROW_NUMBER}, v from lists where not is_list").pl()
-            entries = con.sql(f"""
-                with entries as (
-                    select {ROW_NUMBER}, unnest(json_extract(v, '$[*]')) as e,
-                           generate_subscripts(json_extract(v, '$[*]'), 1) - 1 as i
-                    from lists where is_list
-                )
-                select {ROW_NUMBER}, i, e::varchar as e, json_type(e) = 'OBJECT' as is_object, {fields}
-                from entries
-            """).pl()
-        found.append(lists.select(
-            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(col.name).alias("column_name"),
-            pl.col("v").alias("raw_value"), pl.lit("not a JSON list").alias("reason"),
-        ))
-        path = pl.lit(f"{col.name}[") + pl.col("i").cast(pl.String) + pl.lit("]")
-        found.append(entries.filter(~pl.col("is_object")).select(
-            pl.col(ROW_NUMBER).alias("row_number"), path.alias("column_name"), pl.col("e").alias("raw_value"),
-            pl.lit("not a JSON object").alias("reason"),
-        ))
-        objects = entries.filter(pl.col("is_object")).with_columns(pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
-        for k, (field, item_type) in enumerate(col.items):
-            text = parsing.clean_text(pl.col(f"__item_{k}"))
-            for reason, flag in _value_checks(item_type, text, _parse_value(item_type, text), contract.limits):
-                found.append(objects.filter(flag.fill_null(False)).select(
-                    pl.col(ROW_NUMBER).alias("row_number"), (path + pl.lit(f".{field}")).alias("column_name"),
-                    pl.col(f"__item_{k}").alias("raw_value"), pl.lit(reason).alias("reason"),
-                ))
+        found += [
+            failed.filter(pl.col(flag_name)).select(
+                "row_number", (pl.col("path") + pl.lit(f".{field}")).alias("column_name"),
+                pl.col(field).alias("raw_value"), _reason(reason).alias("reason"),
+            )
+            for field, reason, flag_name, _ in checks if failed.height
+        ]
     return pl.concat([f.cast(REJECT_COLUMNS) for f in found])
+
+
+@cache
+def _item_checks(col: Column, limits: Limits) -> list[tuple[str, str | pl.Expr, str, pl.Expr]]:
+    """(field, reason, flag name, flag) of the typed fields of a JSON list's objects."""
+    checks = []
+    for field, item_type in col.items:
+        text = parsing.clean_text(pl.col(field))
+        for reason, flag in _value_checks(item_type, text, _parse_value(item_type, text), limits):
+            checks.append((field, reason, f"__fail__{len(checks)}", flag.fill_null(False)))
+    return checks
+
+
+def _json_text(value) -> str | None:
+    """A JSON value as the text a cell would hold: strings as they are, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -254,13 +281,17 @@ def type_file(
     one reject per bad value; every other row of the file loads."""
     plan = _typing_plan(contract)
     latest = latest_time(export_date, contract)
-    nested = _json_item_rejects(raw, contract, latest)
+    nested = _json_item_rejects(raw, contract, latest) if any(c.items for c in contract.columns) else None
     timestamp_raw = [
         pl.col(c.name).alias(f"{c.name}_raw") for c in contract.columns if c.type in TIMESTAMP_TYPES
     ]
     # a check on a null value is not a failure (null comparisons would otherwise drop the row from both sides)
     flags = [flag.fill_null(False).alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
-    bad_inside = pl.col(ROW_NUMBER).is_in(nested["row_number"].unique().implode())
+    bad_inside = (  # rows with a bad value inside a JSON list
+        pl.col(ROW_NUMBER).is_in(nested["row_number"].unique().implode()) if nested is not None and nested.height
+        else pl.lit(False)
+    )
+    nested = pl.DataFrame(schema=REJECT_COLUMNS) if nested is None else nested
     # lazy: eager evaluation would skip common-subexpression elimination
     flagged = (
         raw.lazy().with_columns(*plan.clean, pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
@@ -274,7 +305,7 @@ def type_file(
     bad = flagged.filter(pl.col("__bad"))
     parts = [
         bad.filter(pl.col(f"__fail__{i}")).select(
-            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(column).alias("column_name"), pl.lit(reason).alias("reason")
+            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(column).alias("column_name"), _reason(reason).alias("reason")
         )
         for i, (column, reason, _) in enumerate(plan.checks)
     ]
