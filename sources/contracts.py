@@ -24,6 +24,8 @@ VOCABULARIES = Path(__file__).parent / "vocabularies.yml"
 
 COLUMN_TYPES = {"text", "id", "int", "decimal", "timestamp", "unix_s", "unix_ms", "phone", "json"}
 TIMESTAMP_TYPES = {"timestamp", "unix_s", "unix_ms"}
+# Types a field of a JSON list's objects may have (``items:``): the ones whose bad values are rejects.
+ITEM_TYPES = {"int", "decimal"} | TIMESTAMP_TYPES
 FORMATS = {"csv", "xlsx", "jsonl"}
 IDENTIFIER_TYPES = {
     "wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id", "wecom_external_userid",
@@ -89,6 +91,8 @@ class Column:
     def label(self) -> str:
         """The export's own name of the column (header, else JSON path)."""
         return self.header or self.path or self.name
+    # json lists of objects: (field, type) of the typed fields of every object, checked like cells
+    items: tuple[tuple[str, str], ...] = ()
 
     @property
     def source_names(self) -> tuple[str, ...]:
@@ -137,7 +141,12 @@ class Contract:
         dbt sources yml share (sources/README.md)."""
         out: list[BronzeColumn] = []
         for col in self.columns:
-            described = col.description + (" [PII]" if col.pii and "[PII]" not in col.description else "")
+            described = col.description
+            if col.items:
+                fields = [name for name, _ in col.items]
+                described += (f"; {', '.join(fields[:-1])} and {fields[-1]}" if len(fields) > 1 else f"; {fields[0]}") + (
+                    " are" if len(fields) > 1 else " is") + " checked on ingestion (a bad one makes the line a reject)"
+            described += " [PII]" if col.pii else ""
             if col.type in TIMESTAMP_TYPES:
                 out += [BronzeColumn(col.name, "timestamp", f"{described}, UTC"),
                         BronzeColumn(f"{col.name}_raw", "text", f"Original text of {col.label}")]
@@ -170,6 +179,7 @@ def _parse(raw: dict, path: Path) -> Contract:
             pii=bool(c.get("pii", False)), identifier=c.get("identifier"),
             strength=c.get("strength"), allow_negative=bool(c.get("allow_negative", False)),
             description=c.get("description", ""),
+            items=tuple((str(k), v) for k, v in (c.get("items") or {}).items()),
         )
         for c in raw["columns"]
     )
@@ -205,6 +215,11 @@ def _validate(contract: Contract, path: Path) -> None:
             problems.append(f"{col.name}: tabular sources need a header")
         if not col.description:
             problems.append(f"{col.name}: no description (it documents the bronze table in dbt docs)")
+        if col.items and col.type != "json":
+            problems.append(f"{col.name}: items are for json columns")
+        for item, item_type in col.items:
+            if item_type not in ITEM_TYPES:
+                problems.append(f"{col.name}: item {item!r} has type {item_type!r}, not one of {sorted(ITEM_TYPES)}")
         if col.identifier and col.identifier not in IDENTIFIER_TYPES:
             problems.append(f"{col.name}: unknown identifier type {col.identifier!r}")
     for key in contract.record_key + contract.record_key_fallback:

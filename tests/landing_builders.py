@@ -39,6 +39,11 @@ def write_jsonl(path: Path, records: list[dict | str]) -> Path:
     return path
 
 
+class FormulaError(str):
+    """An XLSX cell holding a formula that failed: Excel saves the formula with its error value
+    (``<c t="e"><f>...</f><v>#N/A</v></c>``), which is what a reader sees."""
+
+
 def write_xlsx(path: Path, header: list[str], rows: list[list]) -> Path:
     import xlsxwriter
 
@@ -49,7 +54,9 @@ def write_xlsx(path: Path, header: list[str], rows: list[list]) -> Path:
     sheet.write_row(0, 0, header)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            if hasattr(value, "year"):
+            if isinstance(value, FormulaError):
+                sheet.write_formula(r, c, "=VLOOKUP(A2,价格!A:B,2,FALSE)", None, str(value))
+            elif hasattr(value, "year"):
                 sheet.write_datetime(r, c, value, date_format)
             elif isinstance(value, (int, float)):
                 sheet.write_number(r, c, value)

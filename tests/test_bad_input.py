@@ -19,17 +19,25 @@ import pytest
 
 from dagster_project.bronze.ingest import ingest_source, read_bronze
 from sources.contracts import load_contracts
-from tests.landing_builders import TMALL_HEADER, csv_line, tmall_row, write_csv, write_jsonl, write_xlsx
+from tests.landing_builders import (
+    TMALL_HEADER, FormulaError, csv_line, tmall_row, write_csv, write_jsonl, write_xlsx,
+)
 
 LOADED_AT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+EXCEL_ERROR = "Excel error value"
 ACCEPTED = (dt.date(2024, 1, 1), dt.date(2026, 11, 23))  # FIRST_EXPORT_DATE .. "today"
 JD_HEADER = ["订单号", "商品名称", "商品ID", "订购数量", "下单时间", "付款确认时间", "订单金额", "商家应收", "订单状态",
              "客户姓名", "客户地址", "联系电话"]
 CRM_HEADER = ["会员编号", "手机号", "unionid", "姓名", "性别", "生日", "注册时间", "注册渠道", "会员等级", "积分", "邮箱"]
 ERP_SALES_HEADER = ["订单编号", "原始单号", "原始子单号", "店铺名称", "订单来源", "订单状态", "交易时间", "付款时间", "发货时间",
                     "客户网名", "收件人", "手机", "商家编码", "货品名称", "数量", "成交价", "分摊后总价", "应收金额"]
-KEYS = {"tmall_orders": "order_id", "jd_orders": "order_id", "crm_members": "member_id", "wechat_mp_events": "event_id"}
+KEYS = {"tmall_orders": "order_id", "jd_orders": "order_id", "crm_members": "member_id", "wechat_mp_events": "event_id",
+        "wecom_contacts": "external_userid", "wecom_groups": "chat_id"}
 MAIN = "tmall_orders/2025-03-02/订单报表.csv"
+RESAVED = "tmall_orders/2025-03-05/ExportOrderList_resaved.csv"
+JD_ERRORS = "jd_orders/2025-03-05/jd_formulas.xlsx"
+CONTACTS = "wecom_contacts/2025-03-05/contacts.jsonl"
+GROUPS = "wecom_groups/2025-03-05/groups.jsonl"
 
 
 @dataclass
@@ -133,11 +141,85 @@ def _other_sources(landing: Landing) -> None:
     landing.keep("wechat_mp_events", "e1", "e3")
 
 
+def _spreadsheet_errors(landing: Landing) -> None:
+    """Formulas that failed: a Tmall report re-saved from Excel as CSV (GBK, times as 2025/3/1 10:01)
+    and a JD export whose cells hold real XLSX error values, one per typed column kind."""
+    rows = [
+        tmall_row("4000000000000000071", 订单付款时间="2025/3/1 10:01"),  # 1 good
+        tmall_row("4000000000000000072", 买家实际支付金额="#VALUE!"),  # 2
+        tmall_row("4000000000000000073", 联系手机="#N/A"),  # 3 no phone shared by every #N/A row
+        tmall_row("4000000000000000074", 买家会员名="#N/A"),  # 4 nor a buyer
+        tmall_row("4000000000000000075", 订单创建时间="#REF!"),  # 5
+        tmall_row("4000000000000000076", 宝贝总数量="#NAME?"),  # 6
+        tmall_row("4000000000000000077", 总金额="#DIV/0!"),  # 7
+        tmall_row("4000000000000000078", 订单编号="#NULL!"),  # 8 an order id
+        tmall_row("4000000000000000079", 收货人姓名="#N/A"),  # 9 free text too: the cell lost its value
+        tmall_row("4000000000000000080", 退款金额=" #NUM! "),  # 10
+        tmall_row("4000000000000000081", 订单付款时间="Err:502"),  # 11 LibreOffice's error
+        tmall_row("4000000000000000082", 宝贝标题="N/A 赠品"),  # 12 good: text that only looks like one
+    ]
+    write_csv(landing.root / RESAVED, TMALL_HEADER, rows)
+    landing.keep("tmall_orders", "4000000000000000071", "4000000000000000082")
+
+    def jd(order_id: str, **cells) -> list:
+        row = dict(zip(JD_HEADER, [order_id, "面霜", "100000000001", 1, dt.datetime(2025, 3, 4, 10, 0), 45720.4375,
+                                   199.0, "199.00", "完成", "李*", "北京市朝阳区", "13800138000"]))
+        return [FormulaError(v) if k in cells and (v := cells[k]) else row[k] for k in JD_HEADER]
+
+    write_xlsx(landing.root / JD_ERRORS, JD_HEADER, [
+        jd("300000000011"),  # 1 good
+        jd("300000000012", 订单金额="#VALUE!"),  # 2
+        jd("300000000013", 联系电话="#N/A"),  # 3
+        jd("300000000014", 商品ID="#N/A"),  # 4
+        jd("300000000015", 订购数量="#DIV/0!"),  # 5
+        jd("300000000016", 付款确认时间="#REF!"),  # 6
+        jd("300000000017", 客户姓名="#NAME?"),  # 7
+        jd("300000000018", 订单金额="#NUM!"),  # 8
+        jd("300000000019", 商家应收="#NULL!"),  # 9
+        jd("300000000020"),  # 10 good
+    ])
+    landing.keep("jd_orders", "300000000011", "300000000020")
+
+
+def _bad_inside_json_lists(landing: Landing) -> None:
+    """WeCom pulls whose nested lists carry a bad typed field: the line is rejected, named by JSON path."""
+    def follow(staff: str, createtime, add_way=1) -> dict:
+        return {"userid": staff, "remark": "", "createtime": createtime, "add_way": add_way, "state": "",
+                "remark_mobiles": ["138 0013 8000"]}
+
+    def contact(userid: str, follow_user) -> dict:
+        return {"external_contact": {"external_userid": userid, "name": "小王", "type": 1, "gender": 1},
+                "follow_user": follow_user}
+
+    write_jsonl(landing.root / CONTACTS, [
+        contact("wmAAA1", [follow("zhangsan", 1741053600)]),  # 1 good
+        contact("wmAAA2", [follow("zhangsan", 1741053600), follow("lisi", "2025-13-01 10:00")]),  # 2
+        contact("wmAAA3", [follow("zhangsan", 1741053600, add_way="扫码")]),  # 3
+        contact("wmAAA4", {"userid": "zhangsan", "createtime": 1741053600}),  # 4 an object, not a list
+        contact("wmAAA5", [follow("zhangsan", 1741053600), "lisi"]),  # 5
+        contact("wmAAA6", [follow("zhangsan", 1741053600), follow("lisi", None)]),  # 6 good: no time is no bad time
+    ])
+    landing.keep("wecom_contacts", "wmAAA1", "wmAAA6")
+
+    def group(chat_id: str, *joins) -> dict:
+        members = [{"userid": f"wm{i}", "type": 2, "join_time": t, "join_scene": 1} for i, t in enumerate(joins)]
+        return {"group_chat": {"chat_id": chat_id, "name": "会员群", "owner": "zhangsan", "create_time": 1741000000,
+                               "member_list": members}}
+
+    write_jsonl(landing.root / GROUPS, [
+        group("wrOgQ1", 1741053600, 1741057200),  # 1 good
+        group("wrOgQ2", 1741053600, 1741057200, 1741060800000),  # 2 milliseconds in a seconds field
+    ])
+    landing.keep("wecom_groups", "wrOgQ1")
+
+
 def build_landing(root: Path) -> Landing:
     landing = Landing(root)
     _tmall_rows(landing)
     _tmall_other_files(landing)
     _other_sources(landing)
+    _spreadsheet_errors(landing)
+    _bad_inside_json_lists(landing)
     return landing
 
 
@@ -181,7 +263,39 @@ REJECTS = [
      "timestamp before 2000-01-01"),
     ("truncated JSON Lines", "wechat_mp_events", "wechat_mp_events/2025-03-02/events.jsonl", 4, "_line",
      "malformed JSON line"),
+    ("#VALUE! amount in a CSV re-save", "tmall_orders", RESAVED, 2, "paid_amount", EXCEL_ERROR),
+    ("#N/A phone in a CSV re-save", "tmall_orders", RESAVED, 3, "receiver_phone", EXCEL_ERROR),
+    ("#N/A buyer name in a CSV re-save", "tmall_orders", RESAVED, 4, "buyer_nick", EXCEL_ERROR),
+    ("#REF! timestamp in a CSV re-save", "tmall_orders", RESAVED, 5, "created_at", EXCEL_ERROR),
+    ("#NAME? integer in a CSV re-save", "tmall_orders", RESAVED, 6, "item_quantity", EXCEL_ERROR),
+    ("#DIV/0! amount in a CSV re-save", "tmall_orders", RESAVED, 7, "total_amount", EXCEL_ERROR),
+    ("#NULL! order id in a CSV re-save", "tmall_orders", RESAVED, 8, "order_id", EXCEL_ERROR),
+    ("#N/A name in a CSV re-save", "tmall_orders", RESAVED, 9, "receiver_name", EXCEL_ERROR),
+    ("#NUM! amount padded with spaces", "tmall_orders", RESAVED, 10, "refund_amount", EXCEL_ERROR),
+    ("LibreOffice Err:502 timestamp", "tmall_orders", RESAVED, 11, "paid_at", EXCEL_ERROR),
+    ("XLSX #VALUE! amount cell", "jd_orders", JD_ERRORS, 2, "line_amount", EXCEL_ERROR),
+    ("XLSX #N/A phone cell", "jd_orders", JD_ERRORS, 3, "customer_phone", EXCEL_ERROR),
+    ("XLSX #N/A id cell", "jd_orders", JD_ERRORS, 4, "sku_id", EXCEL_ERROR),
+    ("XLSX #DIV/0! integer cell", "jd_orders", JD_ERRORS, 5, "quantity", EXCEL_ERROR),
+    ("XLSX #REF! timestamp cell", "jd_orders", JD_ERRORS, 6, "paid_at", EXCEL_ERROR),
+    ("XLSX #NAME? text cell", "jd_orders", JD_ERRORS, 7, "customer_name", EXCEL_ERROR),
+    ("XLSX #NUM! amount cell", "jd_orders", JD_ERRORS, 8, "line_amount", EXCEL_ERROR),
+    ("XLSX #NULL! informational cell", "jd_orders", JD_ERRORS, 9, "merchant_receivable", EXCEL_ERROR),
+    ("bad createtime inside follow_user", "wecom_contacts", CONTACTS, 2, "follow_user[1].createtime",
+     "unparseable unix s"),
+    ("bad add_way inside follow_user", "wecom_contacts", CONTACTS, 3, "follow_user[0].add_way", "not an integer"),
+    ("follow_user not a list", "wecom_contacts", CONTACTS, 4, "follow_user", "not a JSON list"),
+    ("follow_user entry not an object", "wecom_contacts", CONTACTS, 5, "follow_user[1]", "not a JSON object"),
+    ("join_time in milliseconds inside member_list", "wecom_groups", GROUPS, 2, "member_list[2].join_time",
+     "unparseable unix s"),
 ]
+# (source_file, row, column): the exact value exported, in the reject
+RAW_VALUES = {
+    (RESAVED, 10, "refund_amount"): " #NUM! ", (JD_ERRORS, 2, "line_amount"): "#VALUE!",
+    (JD_ERRORS, 4, "sku_id"): "#N/A", (JD_ERRORS, 6, "paid_at"): "#REF!", (JD_ERRORS, 9, "merchant_receivable"): "#NULL!",
+    (CONTACTS, 2, "follow_user[1].createtime"): "2025-13-01 10:00", (CONTACTS, 3, "follow_user[0].add_way"): "扫码",
+    (CONTACTS, 5, "follow_user[1]"): '"lisi"', (GROUPS, 2, "member_list[2].join_time"): "1741060800000",
+}
 
 # (case, source, message fragment): a file that cannot be read at all fails its source, named
 UNREADABLE = [
@@ -212,6 +326,15 @@ def test_a_bad_row_is_rejected_naming_file_row_column_and_reason(ingested, case,
     assert reason in found["reason"][0]
 
 
+@pytest.mark.parametrize("key, value", RAW_VALUES.items(), ids=[f"{f} {r} {c}" for f, r, c in RAW_VALUES])
+def test_a_reject_carries_the_value_as_exported(ingested, key, value):
+    *_, rejects = ingested
+    source_file, row, column = key
+    found = rejects.filter((pl.col("source_file") == source_file) & (pl.col("row_number") == row)
+                           & (pl.col("column_name") == column))
+    assert found["raw_value"].to_list() == [value]
+
+
 @pytest.mark.parametrize("case, source, message", UNREADABLE, ids=[c[0] for c in UNREADABLE])
 def test_an_unreadable_file_fails_its_source_naming_the_file_and_the_problem(ingested, case, source, message):
     _, _, first, *_ = ingested
@@ -237,7 +360,7 @@ def test_no_good_row_is_lost(ingested):
     for source, keys in landing.good.items():
         loaded = read_bronze(warehouse / "bronze", source).select(KEYS[source]).collect()[KEYS[source]]
         assert sorted(loaded.to_list()) == sorted(keys), source  # none lost, none twice, none invented
-    assert sum(len(k) for k in landing.good.values()) == 17
+    assert sum(len(k) for k in landing.good.values()) == 24
 
 
 def test_good_rows_next_to_bad_input_keep_their_values(ingested):
@@ -261,4 +384,4 @@ def test_running_again_over_the_same_landing_changes_nothing(ingested):
     assert restamps == stamps
     assert all(f.skipped for result in second.values() for f in result.files)
     assert sum(r.rows_loaded for r in second.values()) == 0
-    assert sum(r.rows_loaded for r in first.values()) == 17
+    assert sum(r.rows_loaded for r in first.values()) == 24

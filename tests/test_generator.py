@@ -133,6 +133,10 @@ def row_reasons(source: str, vals: dict | None) -> list[tuple[str, str]]:
             out.append((col["name"], "bad_int"))
         elif p:
             out.append((col["name"], p))
+        for field, typ in (col.get("items") or {}).items():  # typed fields of a JSON list's objects
+            for k, item in enumerate(json.loads(vals.get(col["name"]) or "[]")):
+                if p := problems({"type": typ}, item.get(field)):
+                    out.append((f"{col['name']}[{k}].{field}", p))
     return out
 
 

@@ -6,6 +6,7 @@ Each property runs the parser over a whole batch of generated values in one pola
 """
 
 import datetime as dt
+import json
 import re
 import string
 from decimal import Decimal
@@ -188,6 +189,106 @@ def test_epochs_are_positive_and_never_crash(values):
     for unit in ("s", "ms"):
         for raw, ts in zip(values, _apply(parsing.parse_epoch, values, unit)):
             assert ts is None or ts > dt.datetime(1970, 1, 1, tzinfo=dt.UTC), (raw, ts)
+
+
+# ---- spreadsheet error values and bad values inside JSON lists -----------------------------
+
+SOME = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXPORT_DATE = dt.date(2025, 3, 5)
+TYPED_CELLS = [(c.source, col.name) for c in load_contracts().values() for col in c.columns if col.type != "json"]
+
+
+FILLER = {"timestamp": "2025/3/4 10:01", "unix_s": "1741053600", "unix_ms": "1741053600000", "int": "1",
+          "decimal": "1,299.00", "phone": "138 0013 8000", "json": "[]"}
+
+
+def _raw_frame(contract, rows: int, **cells: list) -> pl.DataFrame:
+    """An all-text contract frame whose every cell is a good value of its type (ids unique per row)."""
+    from dagster_project.bronze.readers import EXTRA, ROW_NUMBER
+
+    data = {ROW_NUMBER: list(range(1, rows + 1))}
+    for col in contract.columns:
+        data[col.name] = cells.get(col.name, [FILLER.get(col.type, f"x{i}") for i in range(rows)])
+    data[EXTRA] = [None] * rows
+    return pl.DataFrame(data, schema={k: pl.Int64 if k == ROW_NUMBER else pl.String for k in data})
+
+
+@SOME
+@given(st.sampled_from(TYPED_CELLS), st.sampled_from(parsing.EXCEL_ERRORS), st.sampled_from(["", " ", "\t", "\u3000"]))
+def test_a_spreadsheet_error_in_any_cell_rejects_its_row_and_only_its_row(cell, error, pad):
+    from dagster_project.bronze.ingest import EXCEL_ERROR_REASON, type_file
+
+    contract = load_contracts()[cell[0]]
+    col = contract.column(cell[1])
+    raw = _raw_frame(contract, 2)
+    value = pad + error + pad
+    raw = raw.with_columns(pl.when(pl.col("_row_number") == 1).then(pl.lit(value)).otherwise(pl.col(col.name)).alias(col.name))
+    good, rejects = type_file(raw, contract, EXPORT_DATE)
+    assert rejects.rows() == [(1, col.name, value, EXCEL_ERROR_REASON)]  # one reason: not also "unparseable"
+    assert good["_row_number"].to_list() == [2]
+
+
+LATEST = int(dt.datetime(2025, 3, 7, tzinfo=BEIJING).timestamp())  # the day after the export date ends
+GOOD_ITEM = {
+    "unix_s": st.integers(int(dt.datetime(2000, 1, 2).timestamp()), LATEST - 1).flatmap(
+        lambda t: st.sampled_from([t, str(t), f"{t}.0", None])),
+    "int": st.integers(-99, 99).flatmap(lambda n: st.sampled_from([n, str(n), None])),
+}
+BAD_ITEM = {
+    "unix_s": st.one_of(
+        st.sampled_from(["昨天", "2025-13-01 10:00", "1.5", "", "0x10", *parsing.EXCEL_ERRORS[:7]]),
+        st.integers(LATEST * 1000, LATEST * 1000 + 10**9),  # milliseconds in a seconds field
+        st.integers(-(10**6), 0), st.integers(LATEST, LATEST + 10**8),  # no time, in the future
+        st.floats(1e9, 1.7e9).filter(lambda f: f != int(f)), st.just({"seconds": 1741053600}),
+    ),
+    "int": st.one_of(st.sampled_from(["扫码", "1,2", "1.5", "#N/A"]), st.just([1])),
+}
+
+
+@st.composite
+def json_lists(draw, items: tuple) -> tuple[list, dict]:
+    """A list of objects with the contract's typed fields, and {path: value} of the values drawn bad."""
+    entries, bad = [], {}
+    for i in range(draw(st.integers(0, 4))):
+        entry = {"userid": f"u{i}"}
+        for field, item_type in items:
+            if draw(st.booleans()) and draw(st.booleans()):
+                value = draw(BAD_ITEM[item_type])
+                if value != "":  # an empty string is no value, as an empty cell
+                    bad[f"[{i}].{field}"] = value
+            else:
+                value = draw(GOOD_ITEM[item_type])
+            if value is not None or draw(st.booleans()):
+                entry[field] = value
+        entries.append(entry)
+    return entries, bad
+
+
+def _as_exported(text: str, value) -> bool:
+    """The reject's raw value is the value in the file (DuckDB writes numbers back in its own notation)."""
+    if isinstance(value, str):
+        return text == value
+    return json.loads(text) == value if isinstance(value, (dict, list)) else float(text) == value
+
+
+JSON_LISTS = [(c.source, col.name) for c in load_contracts().values() for col in c.columns if col.items]
+
+
+@SOME
+@given(st.sampled_from(JSON_LISTS), st.data())
+def test_a_bad_value_inside_a_json_list_is_named_by_its_path_and_rejects_only_its_line(listed, data):
+    from dagster_project.bronze.ingest import type_file
+
+    contract = load_contracts()[listed[0]]
+    col = contract.column(listed[1])
+    lines = [data.draw(json_lists(col.items)) for _ in range(3)]
+    raw = _raw_frame(contract, 3, **{col.name: [json.dumps(entries, ensure_ascii=False) for entries, _ in lines]})
+    good, rejects = type_file(raw, contract, EXPORT_DATE)
+    expected = {(n, f"{col.name}{path}"): v for n, (_, bad) in enumerate(lines, start=1) for path, v in bad.items()}
+    found = {(r, c): v for r, c, v, _ in rejects.rows()}
+    assert found.keys() == expected.keys() and len(found) == rejects.height
+    assert all(_as_exported(found[k], v) for k, v in expected.items()), (found, expected)
+    assert set(good["_row_number"]) == {n for n, (_, bad) in enumerate(lines, start=1) if not bad}
 
 
 # ---- header mapping -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from dagster_project.bronze.readers import UnreadableFile, read_landing_file
 from sources.contracts import get_contract
-from tests.landing_builders import TMALL_HEADER, tmall_row, write_csv, write_jsonl, write_xlsx
+from tests.landing_builders import TMALL_HEADER, FormulaError, tmall_row, write_csv, write_jsonl, write_xlsx
 
 
 def _read(path: Path, source: str):
@@ -108,6 +108,21 @@ def test_jd_xlsx_with_alias_real_dates_and_excel_serials(tmp_path):
     assert frame["ordered_at"].to_list()[0].startswith("2025-03-01 10:00")
     assert frame["paid_at"].to_list() == ["45717.4375", None]
     assert frame["_row_number"].to_list() == [1, 2]
+
+
+def test_xlsx_error_cells_read_as_the_text_excel_shows(tmp_path):
+    """fastexcel gives an error cell no value; the reader puts its error text back, so the typing
+    can reject it (a null would load as "no amount" and the order would reach the marts)."""
+    errors = ["#VALUE!", "#N/A", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"]
+    header = ["订单号", "商品ID", "订购数量", "订单金额", "联系电话"]
+    rows = [["30001", "1001", 1, 199.0, "1******0001"]]
+    rows += [[f"3000{i}", "1001", FormulaError(e), FormulaError(e) if i % 2 else 99.0, FormulaError(e)]
+             for i, e in enumerate(errors, start=2)]
+    frame = _read(write_xlsx(tmp_path / "jd.xlsx", header, rows), "jd_orders").frame
+    assert frame["quantity"].to_list() == ["1", *errors]
+    assert frame["line_amount"].to_list() == ["199", *[e if i % 2 else "99" for i, e in enumerate(errors, start=2)]]
+    assert frame["customer_phone"].to_list() == ["1******0001", *errors]
+    assert frame["_row_number"].to_list() == list(range(1, 9))
 
 
 def test_truncated_xlsx_is_unreadable_with_file_name(tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable
@@ -26,7 +27,7 @@ import polars as pl
 from dagster_project.bronze import layout
 from dagster_project.bronze.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
 from dagster_project.rules import parsing
-from sources.contracts import TIMESTAMP_TYPES, Contract, load_contracts
+from sources.contracts import TIMESTAMP_TYPES, Column, Contract, Limits, load_contracts
 
 # (bronze rows, rejects, contract) -> (rows kept, rejects kept, rows erased): the deny-list of
 # erased persons, applied before a file's Parquet is written (privacy.erasure.DenyFilter).
@@ -68,48 +69,85 @@ class _TypingPlan:
 
     clean: list[pl.Expr]
     parse: list[pl.Expr]
-    checks: list[tuple[str, str, pl.Expr]]  # (column, reason, failed flag)
+    checks: list[tuple[str, str | pl.Expr, pl.Expr]]  # (column, reason, failed flag)
     output: list[str]
+
+
+EXCEL_ERROR_REASON = "Excel error value (a formula that failed in the export)"
+
+
+def _parse_value(col_type: str, text: pl.Expr) -> pl.Expr:
+    """The parse rule of a typed value (a cell, or a field inside a JSON list), on cleaned text."""
+    if col_type == "int":
+        return parsing.parse_int(text, already_clean=True)
+    if col_type == "decimal":
+        return parsing.parse_yuan(text, already_clean=True)
+    if col_type == "timestamp":
+        return parsing.parse_beijing_timestamp(text, already_clean=True)
+    return parsing.parse_epoch(text, "s" if col_type == "unix_s" else "ms", already_clean=True)
+
+
+def _or_excel_error(reason: str, flag: pl.Expr, error: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """One check that also fails on an Excel error value, with that as its reason: a flag column
+    per cell and check is what typing costs, so an error value shares the flag of another check."""
+    return pl.when(error).then(pl.lit(EXCEL_ERROR_REASON)).otherwise(pl.lit(reason)), flag | error
+
+
+def _value_checks(
+    col_type: str, text: pl.Expr, parsed: pl.Expr, limits: Limits, allow_negative: bool = False,
+) -> list[tuple[str | pl.Expr, pl.Expr]]:
+    """(reason, failed flag) of one int, decimal or time value, on cleaned text: the same rules for
+    a cell and for a field inside a JSON list. An Excel error value is its own reason, never also
+    unparseable (it never parses)."""
+    unparseable = text.is_not_null() & parsed.is_null()
+    error = parsing.is_excel_error(text, already_clean=True)
+    if col_type == "int":
+        return [_or_excel_error("not an integer", unparseable, error)]
+    if col_type == "decimal":
+        checks = [_or_excel_error("not a yuan amount", unparseable, error)]
+        if not allow_negative:
+            checks.append(("negative amount", parsed < 0))
+        checks.append((f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
+        return checks
+    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
+    return [
+        _or_excel_error(f"unparseable {col_type.replace('_', ' ')}", unparseable, error),
+        (f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest),
+        (f"timestamp more than {limits.days_after_export} day(s) after the export date", parsed >= pl.col(LATEST_TIME)),
+    ]
+
+
+def _reason(reason: str | pl.Expr) -> pl.Expr:
+    return reason if isinstance(reason, pl.Expr) else pl.lit(reason)
 
 
 @cache
 def _typing_plan(contract: Contract) -> _TypingPlan:
     clean, parse, checks = [], [], []
     limits = contract.limits
-    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
     for col in contract.columns:
         name, text = col.name, pl.col(col.name)
         clean.append(parsing.clean_text(text).alias(name))
-        present = text.is_not_null()
         parsed = pl.col(f"__typed__{name}")
-        if col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
-            checks.append((name, f"cell longer than {limits.max_cell_chars} characters",
-                           text.str.len_chars() > limits.max_cell_chars))
+        # An Excel error value is a reject in text, id and phone columns too: #N/A is no name, and
+        # as a buyer name, id or phone it would join every row holding it. JSON lists are checked
+        # entry by entry (_json_item_rejects).
+        error = parsing.is_excel_error(text, already_clean=True)
+        too_long = (f"cell longer than {limits.max_cell_chars} characters", text.str.len_chars() > limits.max_cell_chars)
+        if col.type in ("text", "phone"):
+            checks.append((name, *_or_excel_error(*too_long, error)))
+        elif col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
+            checks.append((name, *too_long))
         if col.type in ("text", "json"):
             parse.append(text.alias(f"__typed__{name}"))
         elif col.type == "id":
             parse.append(parsing.clean_id(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, f"id longer than {limits.max_id_chars} characters",
-                           parsed.str.len_chars() > limits.max_id_chars))
-        elif col.type == "int":
-            parse.append(parsing.parse_int(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, "not an integer", present & parsed.is_null()))
-        elif col.type == "decimal":
-            parse.append(parsing.parse_yuan(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, "not a yuan amount", present & parsed.is_null()))
-            if not col.allow_negative:
-                checks.append((name, "negative amount", parsed < 0))
-            checks.append((name, f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
-        elif col.type in TIMESTAMP_TYPES:
-            value = (
-                parsing.parse_beijing_timestamp(text, already_clean=True) if col.type == "timestamp"
-                else parsing.parse_epoch(text, "s" if col.type == "unix_s" else "ms", already_clean=True)
-            )
-            parse.append(value.alias(f"__typed__{name}"))
-            checks.append((name, f"unparseable {col.type.replace('_', ' ')}", present & parsed.is_null()))
-            checks.append((name, f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest))
-            checks.append((name, f"timestamp more than {limits.days_after_export} day(s) after the export date",
-                           parsed >= pl.col(LATEST_TIME)))
+            checks.append((name, *_or_excel_error(f"id longer than {limits.max_id_chars} characters",
+                                                  parsed.str.len_chars() > limits.max_id_chars, error)))
+        elif col.type in ("int", "decimal") or col.type in TIMESTAMP_TYPES:
+            parse.append(_parse_value(col.type, text).alias(f"__typed__{name}"))
+            checks += [(name, reason, flag) for reason, flag in _value_checks(col.type, text, parsed, limits,
+                                                                              col.allow_negative)]
         elif col.type == "phone":
             parse += [
                 text.alias(f"__typed__{name}"),
@@ -120,7 +158,7 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
             raise ValueError(col.type)
         if col.required:
             required = parsing.clean_id(text, already_clean=True) if col.type == "id" else text
-            checks.insert(len(checks), (name, "missing required value", required.is_null()))
+            checks.append((name, "missing required value", required.is_null()))
     output = []
     for col in contract.columns:
         output.append(f"__typed__{col.name}")
@@ -129,6 +167,76 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
         elif col.type == "phone":
             output += [f"{col.name}_normalized", f"{col.name}_is_masked"]
     return _TypingPlan(clean, parse, checks, output)
+
+
+REJECT_COLUMNS = {"row_number": pl.Int64, "column_name": pl.String, "raw_value": pl.String, "reason": pl.String}
+
+
+def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetime) -> pl.DataFrame:
+    """Rejects inside the JSON lists whose contract column declares ``items``: a value that is not
+    a list, an entry that is not an object, and a typed field that fails its cell rules, each
+    named by its JSON path (``follow_user[0].createtime``, 0-based as in jq and DuckDB).
+
+    The lists are split in Python (polars decodes JSON only against a schema and fails on a
+    mistyped value; a DuckDB connection per file costs more than these few thousand lines);
+    the values are then checked by the cell rules (``_value_checks``) in one polars pass.
+    """
+    found = [pl.DataFrame(schema=REJECT_COLUMNS)]
+    for col in (c for c in contract.columns if c.items):
+        names = [field for field, _ in col.items]
+        not_lists, not_objects, values = [], [], []
+        for row, text in raw.select(ROW_NUMBER, col.name).filter(pl.col(col.name).str.strip_chars() != "").iter_rows():
+            try:
+                entries = json.loads(text)
+            except ValueError:
+                entries = None
+            if not isinstance(entries, list):
+                not_lists.append((row, col.name, text, "not a JSON list"))
+                continue
+            for i, entry in enumerate(entries):
+                if isinstance(entry, dict):
+                    values.append((row, f"{col.name}[{i}]", *(_json_text(entry.get(f)) for f in names)))
+                else:
+                    entry = json.dumps(entry, ensure_ascii=False)  # as JSON: "1" and 1 differ
+                    not_objects.append((row, f"{col.name}[{i}]", entry, "not a JSON object"))
+        found += [pl.DataFrame(not_lists + not_objects, schema=REJECT_COLUMNS, orient="row")]
+        if not values:
+            continue
+        checks = _item_checks(col, contract.limits)
+        failed = (  # one lazy pass over all fields (shared subexpressions), then only the failures
+            pl.DataFrame(values, schema={"row_number": pl.Int64, "path": pl.String} | dict.fromkeys(names, pl.String),
+                         orient="row").lazy()
+            .with_columns(pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
+            .with_columns(flag.alias(flag_name) for _, _, flag_name, flag in checks)
+            .filter(pl.any_horizontal(flag_name for _, _, flag_name, _ in checks))
+            .collect()
+        )
+        found += [
+            failed.filter(pl.col(flag_name)).select(
+                "row_number", (pl.col("path") + pl.lit(f".{field}")).alias("column_name"),
+                pl.col(field).alias("raw_value"), _reason(reason).alias("reason"),
+            )
+            for field, reason, flag_name, _ in checks if failed.height
+        ]
+    return pl.concat([f.cast(REJECT_COLUMNS) for f in found])
+
+
+@cache
+def _item_checks(col: Column, limits: Limits) -> list[tuple[str, str | pl.Expr, str, pl.Expr]]:
+    """(field, reason, flag name, flag) of the typed fields of a JSON list's objects."""
+    checks = []
+    for field, item_type in col.items:
+        text = parsing.clean_text(pl.col(field))
+        for reason, flag in _value_checks(item_type, text, _parse_value(item_type, text), limits):
+            checks.append((field, reason, f"__fail__{len(checks)}", flag.fill_null(False)))
+    return checks
+
+
+def _json_text(value) -> str | None:
+    """A JSON value as the text a cell would hold: strings as they are, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -155,22 +263,29 @@ def latest_time(export_date: dt.date | None, contract: Contract) -> dt.datetime:
 def type_file(
     raw: pl.DataFrame, contract: Contract, export_date: dt.date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split an all-text contract frame into (typed good rows, rejects)."""
+    """Split an all-text contract frame into (typed good rows, rejects).
+
+    A row with any bad value (a cell, or a field inside a JSON list) is rejected whole, with
+    one reject per bad value; every other row of the file loads."""
     plan = _typing_plan(contract)
+    latest = latest_time(export_date, contract)
+    nested = _json_item_rejects(raw, contract, latest) if any(c.items for c in contract.columns) else None
     timestamp_raw = [
         pl.col(c.name).alias(f"{c.name}_raw") for c in contract.columns if c.type in TIMESTAMP_TYPES
     ]
     # a check on a null value is not a failure (null comparisons would otherwise drop the row from both sides)
     flags = [flag.fill_null(False).alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
+    bad_inside = (  # rows with a bad value inside a JSON list
+        pl.col(ROW_NUMBER).is_in(nested["row_number"].unique().implode()) if nested is not None and nested.height
+        else pl.lit(False)
+    )
+    nested = pl.DataFrame(schema=REJECT_COLUMNS) if nested is None else nested
     # lazy: eager evaluation would skip common-subexpression elimination
     flagged = (
-        raw.lazy().with_columns(*plan.clean, pl.lit(latest_time(export_date, contract)).cast(UTC_TS).alias(LATEST_TIME))
+        raw.lazy().with_columns(*plan.clean, pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
         .with_columns(timestamp_raw).with_columns(plan.parse)
         .with_columns(flags)
-        .with_columns(
-            pl.any_horizontal(pl.col(f"__fail__{i}") for i in range(len(flags))).alias("__bad")
-            if flags else pl.lit(False).alias("__bad")
-        )
+        .with_columns(pl.any_horizontal(*(pl.col(f"__fail__{i}") for i in range(len(flags))), bad_inside).alias("__bad"))
         .collect()
     )
     renames = {f"__typed__{c.name}": c.name for c in contract.columns}
@@ -178,13 +293,12 @@ def type_file(
     bad = flagged.filter(pl.col("__bad"))
     parts = [
         bad.filter(pl.col(f"__fail__{i}")).select(
-            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(column).alias("column_name"), pl.lit(reason).alias("reason")
+            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(column).alias("column_name"), _reason(reason).alias("reason")
         )
         for i, (column, reason, _) in enumerate(plan.checks)
     ]
-    reject_schema = {"row_number": pl.Int64, "column_name": pl.String, "raw_value": pl.String, "reason": pl.String}
     if not parts or not bad.height:
-        return good, pl.DataFrame(schema=reject_schema)
+        return good, nested.with_columns(pl.col("raw_value").str.slice(0, 500))
     # The value as exported (not the cleaned one) goes into the rejects.
     originals = (
         raw.filter(pl.col(ROW_NUMBER).is_in(bad[ROW_NUMBER].implode()))
@@ -192,10 +306,9 @@ def type_file(
         .unpivot(index=ROW_NUMBER, variable_name="column_name", value_name="raw_value")
         .rename({ROW_NUMBER: "row_number"})
     )
-    rejects = pl.concat(parts).join(originals, on=["row_number", "column_name"], how="left").select(
-        "row_number", "column_name", pl.col("raw_value").str.slice(0, 500), "reason"
-    )
-    return good, rejects.cast(reject_schema)
+    cells = pl.concat(parts).join(originals, on=["row_number", "column_name"], how="left")
+    rejects = pl.concat([cells.select(list(REJECT_COLUMNS)).cast(REJECT_COLUMNS), nested])
+    return good, rejects.with_columns(pl.col("raw_value").str.slice(0, 500))
 
 
 def sha256_of(path: Path) -> str:

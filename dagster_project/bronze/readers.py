@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -277,9 +278,12 @@ def _read_xlsx(path: Path, source_file: str, contract: Contract) -> RawFile:
 
     try:
         sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=0, dtypes="string")
-        frame = sheet.to_polars()
+        batch, errors = sheet.to_arrow_with_errors()
+        frame = pl.from_arrow(batch)
     except Exception as exc:  # fastexcel raises its own error types for broken zips/sheets
         raise UnreadableFile(source_file, f"cannot read XLSX ({type(exc).__name__}: {exc})") from exc
+    if errors:
+        frame = _with_error_values(frame, errors.errors, source_file)
     if not frame.columns:
         raise UnreadableFile(source_file, "XLSX first sheet is empty (no header row)")
     frame = frame.with_row_index(ROW_NUMBER, offset=1)
@@ -289,6 +293,31 @@ def _read_xlsx(path: Path, source_file: str, contract: Contract) -> RawFile:
     raw = _to_contract_frame(frame, contract, source_file)
     raw.encoding = "xlsx"
     return raw
+
+
+# calamine's names of the error values an XLSX cell can hold (t="e"), and the text Excel shows.
+_CALAMINE_ERRORS = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}
+_CALAMINE_ERROR = re.compile(r"'Error\((\w+)\)'")
+
+
+def _with_error_values(frame: pl.DataFrame, errors: list, source_file: str) -> pl.DataFrame:
+    """An error cell comes back from fastexcel as no value: put back the text Excel shows
+    (``#VALUE!``), so the typing rejects it exactly like the same cell of a CSV re-save."""
+    cells: dict[int, tuple[list[int], list[str]]] = {}
+    for error in errors:
+        row, column = error.offset_position
+        found = _CALAMINE_ERROR.search(error.detail)
+        if not found:  # not an error cell: a value fastexcel could not give as text, never seen
+            raise UnreadableFile(source_file, f"data row {row + 1}, column {column + 1}: {error.detail}")
+        rows, values = cells.setdefault(column, ([], []))
+        rows.append(row)
+        values.append(_CALAMINE_ERRORS.get(found[1], f"#{found[1].upper()}"))
+    return frame.with_columns(
+        frame.to_series(column).clone().scatter(rows, values) for column, (rows, values) in cells.items()
+    )
 
 
 def _read_jsonl(path: Path, source_file: str, contract: Contract) -> RawFile:

@@ -22,6 +22,14 @@ _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
 # Cell values that mean "nothing" in these exports.
 NULL_TOKENS = ["", "——", "—", "--", "-", "/", "null", "NULL", "None", "nan", "N/A", "无"]
 TEXT_NULL_TOKENS = ["", "——", "—"]
+# What a spreadsheet shows for a formula that failed: Excel's and WPS's codes (an XLSX error
+# cell reads as this text, see readers.py, and a CSV re-save writes it), the newer Excel ones,
+# Google Sheets' #ERROR! and LibreOffice's Err:5xx. Such a cell lost its value: a reject in
+# every column (bronze.py), never a null, an amount of 0 or an identifier shared by every row.
+EXCEL_ERRORS = [
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR!",
+] + [f"Err:{code}" for code in range(500, 600)]
 
 
 def fullwidth_to_ascii(expr: pl.Expr) -> pl.Expr:
@@ -50,6 +58,15 @@ def clean_id(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
 
 def _clean(expr: pl.Expr, already_clean: bool) -> pl.Expr:
     return expr if already_clean else clean_text(expr)
+
+
+def is_excel_error(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
+    """True for a cell holding a spreadsheet error value (``#VALUE!``, ``#N/A``, ...), never null.
+
+    Exact tokens, as every spreadsheet writes them (upper case): one hash lookup per cell,
+    cheaper than a pattern on every cell of every export.
+    """
+    return _clean(expr, already_clean).is_in(EXCEL_ERRORS).fill_null(False)
 
 
 # Thousands separators only where they belong (``1,299``): ``1,2,3`` is not a number.

@@ -8,6 +8,8 @@ index, so every quirk shows up in any tree with a handful of dates.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
 
@@ -15,6 +17,8 @@ from . import ids
 
 TS_BAD = ["2025-13-45 25:61", "昨天", "下午3点", "2025-00-00 99:99:99", "32/13/2025"]
 AMOUNT_BAD = ["abc", "12.3.4", "约100", "1..5", "—5—"]
+# A formula that failed in a spreadsheet export (or its CSV re-save): every other bad amount or time of a tabular export.
+EXCEL_ERRORS = ["#VALUE!", "#N/A", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 
 
 def variant(source: str, x: int, n_exports: int, seed: int) -> dict:
@@ -56,7 +60,8 @@ BAD_OPTIONS = {
     "wechat_mp_events": [("malformed_json", "_line", None), ("missing_key", "event_id", "event_id"),
                          ("bad_timestamp", "event_time", "event_time"), ("bad_amount", "amount", "amount")],
     "wecom_contacts": [("malformed_json", "_line", None),
-                       ("missing_key", "external_userid", "external_contact.external_userid")],
+                       ("missing_key", "external_userid", "external_contact.external_userid"),
+                       ("bad_timestamp", "follow_user[0].createtime", "follow_user")],
     "wecom_groups": [("malformed_json", "_line", None), ("missing_key", "chat_id", "group_chat.chat_id"),
                      ("bad_timestamp", "create_time", "group_chat.create_time")],
     "tmall_orders": [("missing_key", "order_id", "order_id"), ("bad_timestamp", "paid_at", "paid_at"),
@@ -120,7 +125,12 @@ def bad_rows(source: str, part: pl.DataFrame, k: int, start: int, option0: int, 
         else:
             pool = TS_BAD if reason == "bad_timestamp" else AMOUNT_BAD
             vals = [pool[v] for v in rng.integers(0, len(pool), m)]
+            if not is_json:  # picked without a random draw, so every other planted row stays as it was
+                vals = [EXCEL_ERRORS[(start + i) % len(EXCEL_ERRORS)] if (start + i) % 2 == 0 else v for i, v in enumerate(vals)]
             vals = [f'"{v}"' for v in vals] if is_json else vals
+        if cell == "follow_user":  # inside the JSON list: the first staff add's createtime
+            vals = [re.sub(r'"createtime":\d+', lambda _, v=v: '"createtime":' + v, fu, count=1)
+                    for fu, v in zip(sub["follow_user"], vals)]
         if reason == "bad_amount" and source == "wechat_mp_events":  # amounts sit on purchase events
             sub = sub.with_columns(event=pl.lit('"purchase"'),
                                    order_id=FRESH_KEYS[source]["order_id"](seq[which == j]))
