@@ -60,22 +60,36 @@ mp_events as (
 
 ),
 
+first_mp_event_times as (
+
+    -- an aggregate first, so that the tie-break window below sorts only the events of
+    -- each person's first instant, not all events (tens of millions)
+    select person_id, min(event_time) as first_event_time
+    from mp_events
+    group by person_id
+
+),
+
 first_mp_events as (
 
-    -- the person's first MP event; a shared link (share_from of another person's
-    -- openid) on it makes the person referred by that person
+    -- the person's first MP event (ties: the smallest event_id); a shared link
+    -- (share_from of another person's openid) on it makes the person referred by that person
     select
-        person_id,
-        event_time as touched_at,
-        channel,
+        mp_events.person_id,
+        mp_events.event_time as touched_at,
+        mp_events.channel,
         case
-            when share_from_person_id is not null and share_from_person_id <> person_id
-                then share_from_person_id
+            when mp_events.share_from_person_id is not null
+                and mp_events.share_from_person_id <> mp_events.person_id
+                then mp_events.share_from_person_id
         end as referred_by_person_id,
-        event_id as touch_ref
+        mp_events.event_id as touch_ref
 
     from mp_events
-    qualify row_number() over (partition by person_id order by event_time, event_id) = 1
+    inner join first_mp_event_times
+        on mp_events.person_id = first_mp_event_times.person_id
+        and mp_events.event_time = first_mp_event_times.first_event_time
+    qualify row_number() over (partition by mp_events.person_id order by mp_events.event_id) = 1
 
 ),
 
