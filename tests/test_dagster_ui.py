@@ -1,5 +1,5 @@
 """The Dagster UI on this code location, in headless Chromium: the asset groups (layers)
-and the asset checks render. Screenshots are kept in artifacts/ (issue 5)."""
+and the asset checks render. Screenshots are kept in artifacts/."""
 
 from __future__ import annotations
 

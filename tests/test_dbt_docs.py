@@ -1,4 +1,4 @@
-"""The dbt docs explain every number (issue 8): every model and every column is described in
+"""The dbt docs explain every number: every model and every column is described in
 English and Chinese, and every column a built model has in the warehouse is documented."""
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def test_the_metadata_an_engineer_reads(nightly_run):
 
 
 def test_the_run_renders_the_morning_report_and_the_dbt_docs(nightly_run):
-    """After publication: the report's path in its metadata; after dbt build: the docs site (issue 8)."""
+    """After publication: the report's path in its metadata; after dbt build: the docs site."""
     first, *_, warehouse, _, _ = nightly_run
     materialized = {e.asset_key.to_user_string(): e.materialization.metadata
                     for e in first.get_asset_materialization_events()}

@@ -1,4 +1,4 @@
-"""Erasure on request (PIPL art. 47, issue 7): a person erased by one identifier is gone from
+"""Erasure on request (PIPL art. 47): a person erased by one identifier is gone from
 bronze, the warehouse and the serving file, and re-ingesting every old export does not
 bring them back.
 

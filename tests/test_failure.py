@@ -1,5 +1,5 @@
 """A nightly run killed during ingestion, dbt or publication leaves the serving file intact,
-and the next run converges to what an uninterrupted run builds, without duplicated rows (issue 7).
+and the next run converges to what an uninterrupted run builds, without duplicated rows.
 
 The real commands run in subprocesses (`siyu run`; `dagster asset materialize` for the
 serving asset) on a small landing (the clean landing's last four export days, every

@@ -1,4 +1,4 @@
-"""An incremental night gives exactly the tables of a full rebuild (issue 6).
+"""An incremental night gives exactly the tables of a full rebuild.
 
 Night 1 loads the clean landing without its last export day and builds everything;
 night 2 drops that day in: ingestion reads only the new files (the others are found

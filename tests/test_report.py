@@ -1,4 +1,4 @@
-"""The morning report (issue 8): rendered from a published serving file only, it shows the
+"""The morning report: rendered from a published serving file only, it shows the
 marts' own figures, and in headless Chromium every chart draws with no script error and no
 request leaving the file. The screenshot is kept in artifacts/morning-report.png."""
 

@@ -1,4 +1,4 @@
-"""Retention (issue 7): landing export folders and bronze partitions older than their period
+"""Retention: landing export folders and bronze partitions older than their period
 are deleted by the ``retention/expired_exports`` asset; ``dry_run`` lists exactly them and
 deletes nothing; the next ingestion neither re-reads nor misses anything.
 

@@ -1,5 +1,5 @@
 """A BI tool reading serving.duckdb during a whole nightly run neither blocks the run nor
-ever sees a missing or half-built table (issue 5).
+ever sees a missing or half-built table.
 
 Yesterday's serving file is published from the clean warehouse; a second process holds
 a read-only connection to it and queries every marts table in a loop (plus a fresh

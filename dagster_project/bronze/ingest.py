@@ -475,8 +475,8 @@ def ingest_source(
         except UnreadableFile as exc:
             return exc
 
-    # Files are independent (each writes its own Parquet). Two at a time keeps both cores
-    # busy through the single-threaded parts (decoding, Python fallbacks, Parquet footers).
+    # Files are independent (each writes its own Parquet). INGEST_WORKERS threads (2 per core, at most
+    # 4) keep the cores busy through the single-threaded parts (decoding, Python fallbacks, footers).
     with ThreadPoolExecutor(max_workers=ingest_workers()) as pool:
         shas = list(pool.map(lambda f: sha256_of(f[0]), files))
         files, duplicates = _without_copies(files, shas, landing_root)

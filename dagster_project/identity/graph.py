@@ -1,6 +1,6 @@
 """Connected components of the identity graph (used by the dbt Python models).
 
-Measured on this 2-core machine (issue 3): scipy's sparse connected components on
+Measured on this 2-core machine: scipy's sparse connected components on
 integer-coded node keys is the fastest option; the slow part is turning strings
 into integers, so that is one vectorised join. The portable SQL path lives in
 dbt/macros/label_propagation.sql and must give the same components.

@@ -1,4 +1,4 @@
-"""dbt docs of the warehouse, generated right after each successful ``dbt build`` (issue 8).
+"""dbt docs of the warehouse, generated right after each successful ``dbt build``.
 
 ``dbt docs generate --no-compile`` in the build's own target folder reuses the build's
 manifest (compiled SQL included) and partial parse, so it costs only the catalog query

@@ -1,4 +1,4 @@
-"""The morning report: one self-contained HTML page for the 私域 operations team (issue 8).
+"""The morning report: one self-contained HTML page for the 私域 operations team.
 
 It reads only the published serving file, read-only, so it shows exactly what BI tools
 see; every figure is a column of a mart (marts.md) or a count/sum/mean over one, never a

@@ -1,4 +1,4 @@
-"""The morning report for the operations team, rendered after each publication (issue 8)."""
+"""The morning report for the operations team, rendered after each publication."""
 
 
 import dagster as dg
