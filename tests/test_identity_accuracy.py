@@ -14,3 +14,12 @@ def test_clean_landing_links_every_person_without_a_false_link(clean_warehouse, 
     assert accuracy.order_precision == 1.0, accuracy
     assert accuracy.recall >= 0.999, accuracy
     assert accuracy.order_recall >= 0.998, accuracy
+
+
+def test_noisy_landing_traps_keep_precision_and_recall(nightly_run):
+    """Every identity trap of the generator (gifts, gift givers, shared and recycled numbers,
+    shared devices, junk and staff phones, masked and Hong Kong/Macau numbers)."""
+    *_, warehouse, _, truth = nightly_run
+    accuracy = evaluate(truth, warehouse / "warehouse.duckdb")
+    assert accuracy.precision >= 0.999 and accuracy.recall >= 0.999, accuracy
+    assert accuracy.order_precision >= 0.999 and accuracy.order_recall >= 0.995, accuracy

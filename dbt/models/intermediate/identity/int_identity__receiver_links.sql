@@ -226,7 +226,7 @@ most_used_counted as (
 usual as (
 
     -- the most used phone; on a tie the first used (an account's first delivery is most
-    -- often to its owner); still tied (same first day) -> none is usual
+    -- often to its owner); still tied (same first time) -> none is usual
     select order_component, phone_node
     from (
         select
