@@ -172,8 +172,8 @@ GROWTH_NIGHTS = 5
 @pytest.fixture(scope="module")
 def growth(tmp_path_factory):
     """The demo generator's noisy landing (300 persons, every identity trap), delivered night
-    by night: night 1 holds every export date but the last GROWTH_NIGHTS - 1, each later night
-    adds one export date. Returns per night (node -> person_id, served identifiers, merges)."""
+    by night: night 1 holds the export dates up to a weekly folder, each later night adds the
+    next weekly folder. Returns per night (node -> person_id, served identifiers, merges)."""
     import shutil
 
     from tests.conftest import AS_OF, generate
@@ -184,8 +184,10 @@ def growth(tmp_path_factory):
     assert dates[-1] == AS_OF
     landing, warehouse = root / "landing", root / "warehouse"
     nights = []
-    cut = len(dates) - GROWTH_NIGHTS + 1
-    for night, upto in enumerate(range(cut, len(dates) + 1)):
+    # weekly export folders (a week of changes each), before the last days' daily folders
+    end = len(dates) - 7
+    cut = end - GROWTH_NIGHTS + 1
+    for night, upto in enumerate(range(cut, end + 1)):
         for source in full.iterdir():
             for day in dates[:upto] if night == 0 else [dates[upto - 1]]:
                 if (source / day).is_dir():
@@ -202,7 +204,7 @@ def test_growth_never_loses_a_served_identifier(growth):
 
 
 def test_growth_keeps_the_id_of_every_person_that_neither_merged_nor_split(growth):
-    checked = kept = 0
+    checked = kept = grown = 0
     for (before, _, _), (after, _, merges) in zip(growth, growth[1:]):
         members: dict[str, set[str]] = {}
         for node, person in before.items():
@@ -220,7 +222,8 @@ def test_growth_keeps_the_id_of_every_person_that_neither_merged_nor_split(growt
             if others == {person}:  # nothing merged into it: it keeps its id
                 assert holder == person
                 kept += 1
+                grown += len(now[holder]) > len(nodes)
             else:  # a merge: the older id survives, the others are recorded as retired
                 assert person == holder or merges.get(person) == holder
-    assert checked > 300 and kept > 300
+    assert checked > 300 and kept > 300 and grown > 20  # persons that gained identifiers kept their id
 
