@@ -293,7 +293,8 @@ def test_truth_schemas_and_traps(tree):
                                     "discoverable": pl.Boolean, "trap": pl.String, "component": pl.Int32})
     assert set(ids["identifier_type"]) == {"wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id",
                                            "wecom_external_userid", "phone", "crm_member_id", "tmall_buyer", "order"}
-    assert set(ids["trap"].drop_nulls()) == {"gift", "junk_phone", "staff_phone", "shared_device", "masked_phone"}
+    assert set(ids["trap"].drop_nulls()) == {"gift", "shared_phone", "recycled_phone", "junk_phone", "staff_phone",
+                                             "shared_device", "masked_phone"}
     assert ids.filter(pl.col("identifier_type") == "phone")["identifier_value"].str.contains(r"^\+(86\d{11}|85[23]\d{8})$").all()
     assert not ids.filter(pl.col("discoverable"))["person_id"].is_null().any()
     assert 0.5 < ids["discoverable"].mean() < 1
@@ -442,7 +443,8 @@ JUNK = {("phone", "+86" + j) for j in ("13800138000", "11111111111", "1388888888
 
 def test_truth_identities_follow_the_data(tree):
     """A plain resolver over the files: same identifiers; every true component is linked; the
-    only persons it wrongly merges are gift receivers (the trap it does not guard)."""
+    only persons it wrongly merges are gift receivers (the trap it does not guard). Shared
+    devices stay with their first openid; a phone on two accounts of one kind belongs to nobody."""
     landing, truth = tree
     edges, nodes, devices = [], set(), {}
 
@@ -465,8 +467,9 @@ def test_truth_identities_follow_the_data(tree):
                 link(("mp_openid", g["openid"]), ("phone", _phone(g["phone_number"])))
             elif s == "wechat_mp_events":
                 link(("mp_anonymous_id", g["anonymous_id"]), ("mp_openid", None))
-                if g["openid"]:
-                    devices.setdefault(g["anonymous_id"], set()).add(g["openid"])
+                if g["openid"]:  # a device stays with the openid seen on it first
+                    seen = (int(g["event_time"]), g["openid"])
+                    devices[g["anonymous_id"]] = min(devices.get(g["anonymous_id"], seen), seen)
                     link(("mp_openid", g["openid"]), ("order", g["order_id"] and "miniprogram:" + g["order_id"]))
                 link(("mp_openid", g["share_from"]), ("order", None))
             elif s == "wecom_contacts":
@@ -490,11 +493,12 @@ def test_truth_identities_follow_the_data(tree):
                 o = ("order", PLATFORM[g["order_source"]] + ":" + g["platform_order_id"])
                 link(o, ("phone", _phone(g["receiver_phone"])))
                 link(o, ("tmall_buyer", g["buyer_nick"] if g["order_source"] == "天猫" else None))
-    edges += [(("mp_anonymous_id", d), ("mp_openid", next(iter(o)))) for d, o in devices.items() if len(o) == 1]
-    strong = {}  # phones on many strong ids (staff numbers) join nothing
+    edges += [(("mp_anonymous_id", d), ("mp_openid", o)) for d, (_, o) in devices.items()]
+    strong = {}  # a phone on two accounts of one kind (family, recycled, staff numbers) joins nothing
     for a, b in edges:
-        if a[0] != "phone" and b[0] == "phone" and a[0] not in ("order", "tmall_buyer"):
-            strong.setdefault(b, set()).add(a)
+        if b[0] == "phone" and a[0] in ("mp_openid", "crm_member_id", "wecom_external_userid"):
+            strong.setdefault((b, a[0]), set()).add(a)
+    shared = {phone for (phone, _), accounts in strong.items() if len(accounts) > 1}
     parent = {n: n for n in nodes}
 
     def find(x):
@@ -503,7 +507,7 @@ def test_truth_identities_follow_the_data(tree):
             x = parent[x]
         return x
     for a, b in edges:
-        if len(strong.get(b, ())) <= 5 and b not in JUNK:
+        if b not in shared and b not in JUNK:
             parent[find(a)] = find(b)
     ids = pl.read_parquet(truth / "identifiers.parquet")
     rows = {(r["identifier_type"], r["identifier_value"]): r for r in ids.iter_rows(named=True)}
@@ -517,3 +521,35 @@ def test_truth_identities_follow_the_data(tree):
     gifts = {find(k) for k, r in rows.items() if r["trap"] == "gift"}
     merged = {root for root, p in persons.items() if len(p) > 1}
     assert merged <= gifts
+
+
+def test_identity_traps_are_in_the_files(tree):
+    """The gift, shared-phone and recycled-phone traps as the export rows show them."""
+    landing, truth = tree
+    files = pl.read_parquet(truth / "files.parquet")
+    ids = pl.read_parquet(truth / "identifiers.parquet")
+    youzan_gift_rows, members_by_phone = 0, {}
+    for f in files.filter(pl.col("source").is_in(["youzan_orders", "crm_members"])).iter_rows(named=True):
+        for _, r in file_rows(landing, f):
+            if row_reasons(f["source"], r):
+                continue
+            if f["source"] == "youzan_orders":
+                buyer, receiver = _phone(r["buyer_phone"]), _phone(r["receiver_phone"])
+                youzan_gift_rows += buyer is not None and receiver is not None and buyer != receiver
+            elif _phone(r["phone"]):
+                members_by_phone.setdefault(_phone(r["phone"]), set()).add(_clean(r["member_id"]))
+    assert youzan_gift_rows > 0  # a Youzan row whose receiver phone is not the buyer phone
+    for trap in ("shared_phone", "recycled_phone"):
+        phones = ids.filter((pl.col("trap") == trap) & (pl.col("identifier_type") == "phone"))
+        assert phones.height >= 2 and phones["person_id"].is_null().all() and not phones["discoverable"].any()
+        assert all(len(members_by_phone[v]) == 2 for v in phones["identifier_value"])  # one number, two members
+    orders = pl.read_parquet(truth / "orders.parquet").join(
+        ids.filter(pl.col("identifier_type") == "order").select(order_key="identifier_value", trap="trap"), on="order_key")
+    per_buyer = orders.group_by("person_id", "platform").agg(n=pl.len(), gifts=(pl.col("trap") == "gift").sum())
+    # a Tmall account with one order to itself and one gift: its receiver phones tie 1:1
+    assert per_buyer.filter((pl.col("platform") == "tmall") & (pl.col("n") == 2) & (pl.col("gifts") == 1)).height > 0
+    # gift givers: more orders shipped to a relative than to themselves
+    assert per_buyer.filter(pl.col("platform").is_in(["youzan", "miniprogram"]) & (pl.col("gifts") * 2 > pl.col("n"))).height > 0
+    # a shared device stays with its first user: it belongs to a person and links them
+    devices = ids.filter((pl.col("trap") == "shared_device") & (pl.col("identifier_type") == "mp_anonymous_id"))
+    assert devices.height > 0 and devices["person_id"].is_not_null().all()

@@ -92,7 +92,8 @@ def generate(cfg: Config, log=lambda msg: None) -> dict[str, pl.DataFrame]:
     T = truth.orders(O, pl.concat(facts, how="vertical_relaxed"), erp_refunds, tl)
     log("truth: orders")
     tables = {
-        "identifiers": truth.identifiers(nodes, edges),
+        "identifiers": truth.identifiers(nodes, edges, P.filter(pl.col("phone_trap").is_not_null()).select(
+            type=pl.lit("phone"), value=pl.lit("+86") + pl.col("phone"), trap="phone_trap")),
         "orders": T,
         "persons": truth.persons(P, E, T, tl),
         "bad_rows": pl.DataFrame(w.bad, schema={"source": pl.String, "source_file": pl.String, "row_number": pl.Int64,

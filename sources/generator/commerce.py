@@ -64,15 +64,32 @@ def enrich(orders: pl.DataFrame, P: pl.DataFrame, seed: int, clean: bool) -> pl.
                         "wx_nick", "province", "city", "district", "address_detail"), on="pid", how="left")
     u = o["u"].to_numpy()
     plat = o["platform"].to_numpy()
-    gift = np.zeros(n, bool) if clean else (
-        np.isin(plat, ["tmall", "youzan", "miniprogram"]) & o["anchored"].to_numpy()
-        & (o["nth_platform"].to_numpy() >= 1) & (u < 0.015) & ~o["foreign"].to_numpy())
-    junk = np.zeros(n, bool) if clean else (((plat == "tmall") & (u >= 0.015) & (u < 0.018))
-                                             | ((plat == "offline") & (u >= 0.015) & (u < 0.035)))
+    nth = o["nth_platform"].to_numpy()
     pool = P.filter("anchored")["pid"].to_numpy()
-    gift_pid = np.where(gift, pool[rng.integers(0, max(len(pool), 1), n)] if len(pool) else -1, -1)
+    gift_pid = pool[rng.integers(0, max(len(pool), 1), n)] if len(pool) else np.full(n, -1)
+    # Gifts (shipped to another known customer's phone), by any non-overseas buyer:
+    #  * now and then, after a first order on the platform;
+    #  * on Youzan, any order, the first too (the row shows the buyer phone beside the receiver's);
+    #  * a Tmall account's second order (with exactly two orders, own and gift phones tie 1:1);
+    #  * gift givers: some buyers whose own phone is on record (MP authorisation, Youzan buyer
+    #    phone) send most Mini Program / Youzan orders to one relative, more often than to themselves.
+    extra = rng.random((2, n))
+    giver = rng.random(P.height) < 0.02
+    relative = pool[rng.integers(0, max(len(pool), 1), P.height)] if len(pool) else np.full(P.height, -1)
+    givers = P.select("pid", giver=pl.Series(giver) & (pl.col("auth") >= 0) & ~pl.col("foreign"), relative=pl.Series(relative))
+    g = o.select("pid").join(givers, on="pid", how="left", maintain_order="left")
+    heavy = g["giver"].fill_null(False).to_numpy() & np.isin(plat, ["youzan", "miniprogram"]) & (nth >= 1) & (extra[1] < 0.7)
+    gift = np.zeros(n, bool) if clean else (
+        (np.isin(plat, ["tmall", "youzan", "miniprogram"]) & (nth >= 1) & (u < 0.015))
+        | ((plat == "youzan") & (extra[0] < 0.03))
+        | ((plat == "tmall") & (nth == 1) & (extra[0] < 0.08))
+        | heavy) & ~o["foreign"].to_numpy()
+    gift_pid = np.where(heavy, g["relative"].fill_null(-1).to_numpy(), gift_pid)
+    junk = np.zeros(n, bool) if clean else ~gift & (((plat == "tmall") & (u >= 0.015) & (u < 0.018))
+                                                    | ((plat == "offline") & (u >= 0.015) & (u < 0.035)))
     gift_pid = np.where(gift & (gift_pid == o["pid"].to_numpy()), pool[0] if len(pool) else -1, gift_pid)
     gift &= (gift_pid != o["pid"].to_numpy()) & (gift_pid >= 0)
+    gift_pid = np.where(gift, gift_pid, -1)
     r = rng.random((3, n))
     o = o.with_columns(gift=gift, gift_pid=np.where(gift, gift_pid, -1), junk=junk,
                        junk_phone=pl.Series(np.asarray(ids.JUNK_PHONES)[rng.integers(0, 3, n)]),

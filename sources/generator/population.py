@@ -139,5 +139,23 @@ def identities(persons: pl.DataFrame, seed: int, clean: bool) -> pl.DataFrame:
     if junk_n and len(crm_rows) > 3 * junk_n:
         chosen = rng.choice(crm_rows, 3 * junk_n, replace=False)
         crm_phone[chosen] = np.repeat(ids.JUNK_PHONES, junk_n)
+    # One number, two CRM members (trap): a family member registered with a relative's phone
+    # (shared_phone), or the carrier recycled a lapsed member's number to a new customer who
+    # registered with it later (recycled_phone). The number belongs to neither.
+    phone = out["phone"].to_numpy().copy()
+    phone_trap = np.full(n, None, dtype=object)
+    own_crm = np.flatnonzero((crm_phone == "own") & (out["crm"].to_numpy() >= 0))
+    pairs = 0 if clean else int(np.clip(n // 1000, 2, 400))
+    if len(own_crm) >= 8 * pairs > 0:
+        chosen = rng.choice(own_crm, 4 * pairs, replace=False)
+        family, recycled = chosen[: 2 * pairs].reshape(-1, 2), chosen[2 * pairs:].reshape(-1, 2)
+        crm_t = out["crm"].to_numpy()
+        # recycled: the later registration gets the earlier member's number
+        recycled = np.where((crm_t[recycled[:, 0]] <= crm_t[recycled[:, 1]])[:, None], recycled, recycled[:, ::-1])
+        for kind, pair in (("shared_phone", family), ("recycled_phone", recycled)):
+            phone[pair[:, 1]] = phone[pair[:, 0]]
+            phone_trap[pair.ravel()] = kind
     anchored = ((out["auth"] >= 0) & ~out["foreign"]) | ((out["crm"] >= 0) & pl.Series(crm_phone == "own"))
-    return out.with_columns(crm_phone_kind=pl.Series(crm_phone, dtype=pl.String), anchored=anchored)
+    anchored &= pl.Series(phone_trap == None)  # noqa: E711 (element-wise)
+    return out.with_columns(crm_phone_kind=pl.Series(crm_phone, dtype=pl.String), anchored=anchored,
+                            phone=pl.Series(phone.tolist(), dtype=pl.String), phone_trap=pl.Series(phone_trap.tolist(), dtype=pl.String))

@@ -21,7 +21,7 @@ from . import ids, mp
 from .commerce import _state
 from .timeline import Timeline
 
-TRAP_ORDER = ["gift", "junk_phone", "staff_phone", "shared_device", "masked_phone"]
+TRAP_ORDER = ["gift", "shared_phone", "recycled_phone", "junk_phone", "staff_phone", "shared_device", "masked_phone"]
 TYPE_ORDER = ["wx_unionid", "mp_openid", "oa_openid", "wecom_external_userid", "crm_member_id", "phone",
               "tmall_buyer", "order", "mp_anonymous_id"]
 MONEY = pl.Decimal(18, 2)
@@ -32,8 +32,20 @@ def _money(cents: pl.Expr) -> pl.Expr:
     return ids.cents_text(cents).cast(MONEY)
 
 
-def identifiers(nodes: list[pl.DataFrame], edges: list[pl.DataFrame]) -> pl.DataFrame:
-    n = pl.concat(nodes, how="vertical_relaxed").with_columns(
+def identifiers(nodes: list[pl.DataFrame], edges: list[pl.DataFrame], nobody: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`nobody` (type, value, trap): values several persons really use (a family's or a recycled
+    number): they belong to no one and link nothing."""
+    n = pl.concat(nodes, how="vertical_relaxed")
+    e = pl.concat(edges, how="vertical_relaxed")
+    if nobody is not None and nobody.height:
+        nobody = nobody.unique(["type", "value"]).rename({"trap": "nobody_trap"})
+        n = n.join(nobody, on=["type", "value"], how="left").with_columns(
+            pid=pl.when(pl.col("nobody_trap").is_null()).then("pid"),
+            trap=pl.coalesce("nobody_trap", "trap")).drop("nobody_trap")
+        ends = nobody.select("type", "value")
+        e = (e.join(ends.rename({"type": "ta", "value": "va"}), on=["ta", "va"], how="anti")
+              .join(ends.rename({"type": "tb", "value": "vb"}), on=["tb", "vb"], how="anti"))
+    n = n.with_columns(
         trap_rank=pl.col("trap").replace_strict({t: i for i, t in enumerate(TRAP_ORDER)}, default=None, return_dtype=pl.Int8))
     agg = n.group_by(["type", "value"]).agg(
         owners=pl.col("pid").drop_nulls().n_unique(), person_id=pl.col("pid").drop_nulls().first(),
@@ -42,7 +54,6 @@ def identifiers(nodes: list[pl.DataFrame], edges: list[pl.DataFrame]) -> pl.Data
     if clash.height:
         raise AssertionError(f"identifier shared by several persons: {clash.head(3)}")
     agg = agg.sort(["type", "value"]).with_row_index("node")
-    e = pl.concat(edges, how="vertical_relaxed")
     key = agg.select("type", "value", "node", "person_id")
     e = (e.join(key.rename({"type": "ta", "value": "va", "node": "a", "person_id": "pa"}), on=["ta", "va"], how="left")
           .join(key.rename({"type": "tb", "value": "vb", "node": "b", "person_id": "pb"}), on=["tb", "vb"], how="left"))

@@ -142,14 +142,21 @@ def mp_events(E: pl.DataFrame, P: pl.DataFrame, orders: pl.DataFrame, tl: Timeli
             channel=pl.when(pl.col("channel") > 0).then(J.s(gather(pl.Series(mp.CH), part["channel"].cast(pl.Int64)))),
         )
 
-    # Identity evidence: a device seen with several openids is shared and joins nothing.
+    # Identity evidence: a device seen with several openids (a family's tablet) is shared: it
+    # stays with the openid seen on it first (its owner, who used it before anyone else logged
+    # in) and links no other openid.
     once = E.filter(pl.col("dup_next").is_null())
+    with_openid = once.filter(pl.col("openid") >= 0).with_columns(mp_openid=gather(openid_by_pid, once.filter(pl.col("openid") >= 0)["pid"]))
+    first_user = with_openid.sort(["t", "mp_openid"]).group_by("dev", maintain_order=True).first().select("dev", first_pid="pid")
     dev = once.group_by("dev").agg(owners=pl.col("pid").n_unique(), pid=pl.col("pid").first()).sort("dev")
     dev = dev.with_columns(dev_id=ids.uuid_ids(dev["dev"].to_numpy(), 31))
-    dev_nodes = dev.select(type=pl.lit("mp_anonymous_id"), value="dev_id", pid=pl.when(pl.col("owners") == 1).then("pid"),
+    dev = dev.join(first_user, on="dev", how="left", maintain_order="left").with_columns(
+        pid=pl.when(pl.col("owners") == 1).then("pid").otherwise("first_pid"))
+    dev_nodes = dev.select(type=pl.lit("mp_anonymous_id"), value="dev_id", pid="pid",
                            trap=pl.when(pl.col("owners") > 1).then(pl.lit("shared_device")))
     shared_devs = dev.filter(pl.col("owners") > 1).select("dev")
-    pairs = once.filter(pl.col("openid") >= 0).select("pid", "dev").unique().join(dev.filter(pl.col("owners") == 1).select("dev", "dev_id"), on="dev")
+    pairs = with_openid.select("pid", "dev").unique().join(dev.select("dev", "dev_id", owner="pid"), on="dev") \
+        .filter(pl.col("pid") == pl.col("owner")).drop("owner")
     pairs = pairs.with_columns(mp_openid=gather(openid_by_pid, pairs["pid"]))
     trapped = once.join(shared_devs, on="dev")["pid"].unique().implode()
     users = once.filter(pl.col("openid") >= 0).select("pid").unique().sort("pid")

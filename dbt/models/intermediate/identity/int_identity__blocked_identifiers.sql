@@ -1,7 +1,8 @@
--- Identifier values that join nothing, with why. Each guard's threshold lives in
--- dbt_project.yml vars (identity_*) or the identity_blocklist seed. Shared-value guards
--- count distinct strong identities, never rows: a loyal buyer's phone legitimately sits
--- on hundreds of orders.
+-- Identifier values that join nothing, with why: the identity_blocklist seed, junk numbers
+-- and phones shared by several identities of one kind. Shared-value guards count distinct
+-- strong identities, never rows: a loyal buyer's phone legitimately sits on hundreds of
+-- orders. A device seen with several openids is not blocked: it stays with the openid seen
+-- on it first (int_identity__guarded_links).
 with
 
 links as (
@@ -35,34 +36,17 @@ blocked_values as (
 
     union all
 
-    -- a device used by several people (family tablet, store demo phone) joins nobody
+    -- A phone identifies one account of each kind: one WeChat account verifies it, one CRM
+    -- member registers it, staff type it on one contact. On two or more it is shared (a
+    -- family's number, a number the carrier recycled to a new owner, a staff or shop phone)
+    -- and joins none of them. Counted per kind, distinct identities, never rows.
     select identifier_type, identifier_value,
-        'device seen with ' || count(distinct other_value) || ' openids'
-    from sides
-    where identifier_type = 'mp_anonymous_id' and other_type = 'mp_openid'
-    group by identifier_type, identifier_value
-    having count(distinct other_value) > {{ var('identity_max_openids_per_device') }}
-
-    union all
-
-    -- a number staff typed into many contacts is the shop's or the staff member's own
-    select identifier_type, identifier_value,
-        'remark_mobiles number on ' || count(distinct other_value) || ' WeCom contacts'
-    from sides
-    where identifier_type = 'phone' and evidence = 'phone_staff'
-    group by identifier_type, identifier_value
-    having count(distinct other_value) > {{ var('identity_max_contacts_per_staff_phone') }}
-
-    union all
-
-    select identifier_type, identifier_value,
-        'phone shared by ' || count(distinct other_value) || ' ' || other_type || 's'
+        'phone on ' || count(distinct other_value) || ' ' || other_type || 's (shared, recycled or staff number)'
     from sides
     where identifier_type = 'phone'
       and other_type in ('mp_openid', 'crm_member_id', 'wecom_external_userid')
-      and evidence <> 'phone_staff'
     group by identifier_type, identifier_value, other_type
-    having count(distinct other_value) > {{ var('identity_max_identities_per_phone') }}
+    having count(distinct other_value) > 1
 
 ),
 

@@ -1,7 +1,24 @@
--- One row per (identifier_type, identifier_value), orders included, with its person.
--- Phones and Tmall buyer names are pseudonymised (keyed HMAC-SHA256): the serving file
--- never holds them in plain text. Identifiers a guard blocked (junk numbers, shared
--- devices) belong to no person and are listed in audit.identity_blocked_identifiers.
+-- One row per (identifier_type, identifier_value) ever exported, orders included, with its
+-- person. Phones and Tmall buyer names are pseudonymised (keyed HMAC-SHA256): the serving
+-- file never holds them in plain text. An identifier a guard blocks (a junk number, a
+-- phone shared by a family or recycled to a new owner, a staff phone) belongs to no person:
+-- it is listed with a null person_id (why: audit.identity_blocked_identifiers), so an
+-- identifier still in the exports never disappears from this table.
+with
+
+identifiers as (
+
+    select person_id, identifier_type, identifier_value, first_seen_at, last_seen_at
+    from {{ ref('int_identity__persons') }}
+
+    union all
+
+    select cast(null as {{ dbt.type_string() }}), identifier_type, identifier_value, first_seen_at, last_seen_at
+    from {{ ref('int_identity__identifiers') }}
+    where is_blocked
+
+)
+
 select
     person_id,
     identifier_type,
@@ -12,4 +29,4 @@ select
     first_seen_at,
     last_seen_at
 
-from {{ ref('int_identity__persons') }}
+from identifiers
