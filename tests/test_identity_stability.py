@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dagster_project.bronze import ingest_source
+from dagster_project.bronze.ingest import ingest_source
 from sources.contracts import load_contracts
 from tests.landing_builders import write_csv, write_jsonl
 from tests.warehouse import LOADED_AT, dbt, query
