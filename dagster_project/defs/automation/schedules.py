@@ -13,7 +13,7 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.bronze.ingest import landing_files
-from dagster_project.defs.automation.schedules import jobs  # the module, so the loader finds the job once
+from dagster_project.defs.automation import jobs  # the module, so the loader finds the job once
 from dagster_project.defs.common.partitions import covering_range, range_tags
 from sources.contracts import load_contracts
 
