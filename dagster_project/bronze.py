@@ -388,8 +388,15 @@ def ingest_source(
 
     # Files are independent (each writes its own Parquet). Two at a time keeps both cores
     # busy through the single-threaded parts (decoding, Python fallbacks, Parquet footers).
+    from dagster_project.changes import cached_sha256, load_hash_cache, save_hash_cache
+
+    # content hashes are remembered per (size, mtime): an unchanged file is not read again
+    hashes = load_hash_cache(bronze_root.parent, contract.source)
+    known = dict(hashes)
     with ThreadPoolExecutor(max_workers=ingest_workers()) as pool:
-        shas = list(pool.map(lambda f: sha256_of(f[0]), files))
+        shas = list(pool.map(lambda f: cached_sha256(f[0], f[0].relative_to(landing_root).as_posix(), hashes), files))
+        if hashes != known:
+            save_hash_cache(bronze_root.parent, contract.source, hashes)
         files, duplicates = _without_copies(files, shas, landing_root)
         problems += duplicates
         outcomes = list(pool.map(lambda f: one(*f), files))
@@ -420,7 +427,7 @@ def _without_copies(
 def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | None = None) -> list[str]:
     """Folders of the landing root that are no source (a typo such as ``tmall_order``), named by
     the source they resemble, or by every source when they resemble none. The warehouse's own
-    folder, should it sit inside the landing root, is not one of them."""
+    folders (bronze, state), should they sit inside the landing root, are not among them."""
     if not landing_root.is_dir():
         return []
     sources = list(load_contracts())
@@ -428,7 +435,8 @@ def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | 
     for entry in sorted(landing_root.iterdir()):
         if entry.name in sources or entry.name.startswith("."):
             continue
-        if bronze_root and bronze_root.resolve().is_relative_to(entry.resolve()):
+        if bronze_root and (bronze_root.resolve().is_relative_to(entry.resolve())
+                            or entry.resolve() == (bronze_root.parent / "state").resolve()):
             continue
         closest = difflib.get_close_matches(entry.name, sources, n=1, cutoff=0.6)
         if closest and closest[0] != source:
