@@ -18,13 +18,19 @@ qualify row_number() over (
     rewritten by an erasure, retention) and that the incremental run did not re-decide
     (their key has no bronze row left) leave the table. -#}
 {% macro delete_rows_of_vanished_files(source_name) -%}
+    {{ delete_rows_of_vanished_versions(source('bronze', source_name)) }}
+{%- endmacro %}
+
+{#- The same against any relation carrying the lineage columns (a model downstream of an
+    incremental staging model keeps only the rows whose file version is still upstream). -#}
+{% macro delete_rows_of_vanished_versions(upstream) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as current
     where not exists (
         select 1
-        from (select distinct _file_sha256, _loaded_at from {{ source('bronze', source_name) }}) as bronze_files
-        where bronze_files._file_sha256 = current._file_sha256
-            and bronze_files._loaded_at = current._loaded_at
+        from (select distinct _file_sha256, _loaded_at from {{ upstream }}) as upstream_files
+        where upstream_files._file_sha256 = current._file_sha256
+            and upstream_files._loaded_at = current._loaded_at
     )
     {%- else -%}
     select 1

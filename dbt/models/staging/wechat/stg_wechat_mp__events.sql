@@ -35,7 +35,11 @@ changed_keys as (
 
     select bronze.event_id
     from {{ source('bronze', 'wechat_mp_events') }} as bronze
-    where bronze._loaded_at > (select max(_loaded_at) from {{ this }})
+    -- an empty table (no event landed yet) takes every bronze row
+    where bronze._loaded_at > (
+        select coalesce(max(_loaded_at), cast('1970-01-01 00:00:00+00' as {{ type_instant() }}))
+        from {{ this }}
+    )
     union
     select current.event_id
     from {{ this }} as current
