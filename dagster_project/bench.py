@@ -151,7 +151,10 @@ def latest_run_results(warehouse_dir: Path, since: float) -> dict | None:
 
 def one_run(siyu: str, env: dict[str, str], log: Path) -> dict:
     since = time.time()
+    load_before = os.getloadavg()[0]
     figures = run_measured([siyu, "run"], env, log)
+    # a shared machine: the load the figures were taken under (2 cores here)
+    figures["load_average"] = round(max(load_before, os.getloadavg()[0]), 1)
     figures.update(run_figures(Path(env["DAGSTER_HOME"]), since))
     if "run_seconds" in figures:
         figures["outside_run_seconds"] = round(figures["wall_seconds"] - figures["run_seconds"], 2)
@@ -217,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                     "landing_megabytes": megabytes, "landing_files": files, "new_export_date": last_day,
                     "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     repeats: dict[str, list[dict]] = {s: [] for s in SCENARIOS}
+    out = args.out or settings.PROJECT_ROOT / "artifacts" / f"bench_{args.scale}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     for repeat in range(args.repeat):
         work = base / "run"
         shutil.rmtree(work, ignore_errors=True)
@@ -235,10 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in SCENARIOS:
             print(f"    {name}: {repeats[name][-1]['wall_seconds']} s, {repeats[name][-1]['peak_rss_mb']} MB",
                   flush=True)
-    report["scenarios"] = {name: median_of(runs) for name, runs in repeats.items()}
-    out = args.out or settings.PROJECT_ROOT / "artifacts" / f"bench_{args.scale}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        # written after every repeat: an interrupted bench keeps the repeats it finished
+        report["scenarios"] = {name: median_of(runs) for name, runs in repeats.items()}
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"\nscale {args.scale}: landing {megabytes} MB in {files} files; median of {args.repeat}; "
           f"commit {report['commit'][:10]}")
     print(table(report["scenarios"]))
