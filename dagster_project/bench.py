@@ -186,6 +186,12 @@ def give_back(landing: Path, withheld: Path, day: str) -> None:
         day_dir.rename(landing / day_dir.parent.name / day)
 
 
+def write(report: dict, repeats: dict[str, list[dict]], out: Path) -> None:
+    """The JSON after every run: an interrupted bench keeps the runs it finished."""
+    report["scenarios"] = {name: median_of(runs) for name, runs in repeats.items() if runs}
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.PROJECT_ROOT, capture_output=True,
@@ -233,16 +239,16 @@ def main(argv: list[str] | None = None) -> int:
             repeats["fresh"].append(one_run(siyu, {**env, "AS_OF_DATE": day_before}, log))
         finally:
             give_back(landing, withheld, last_day)
+        write(report, repeats, out)
         print(f"[{repeat + 1}/{args.repeat}] new_day ({last_day} arrives) ...", flush=True)
         repeats["new_day"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log))
+        write(report, repeats, out)
         print(f"[{repeat + 1}/{args.repeat}] quiet (nothing new) ...", flush=True)
         repeats["quiet"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log))
+        write(report, repeats, out)
         for name in SCENARIOS:
             print(f"    {name}: {repeats[name][-1]['wall_seconds']} s, {repeats[name][-1]['peak_rss_mb']} MB",
                   flush=True)
-        # written after every repeat: an interrupted bench keeps the repeats it finished
-        report["scenarios"] = {name: median_of(runs) for name, runs in repeats.items()}
-        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"\nscale {args.scale}: landing {megabytes} MB in {files} files; median of {args.repeat}; "
           f"commit {report['commit'][:10]}")
     print(table(report["scenarios"]))

@@ -65,6 +65,8 @@ def rebuild_warehouse(context: dg.OpExecutionContext, erasure: dict, dbt: DbtCli
     if changes.nodes:
         try:
             yield from build_warehouse(context, dbt, as_of, select=sorted(graph.names[u] for u in changes.nodes))
+        except dg.RetryRequested:
+            raise
         except Exception as exc:
             raise dg.Failure("dbt build after the erasure failed: the serving file was not republished; "
                              "re-run the same request once the cause is fixed (every step is idempotent)") from exc
