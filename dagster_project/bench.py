@@ -181,9 +181,10 @@ def hold_back(landing: Path, withheld: Path, day: str) -> None:
         day_dir.rename(target)
 
 
-def give_back(landing: Path, withheld: Path, day: str) -> None:
+def give_back(landing: Path, withheld: Path, day: str = "*") -> None:
+    """Every withheld folder (of that day) back into the landing."""
     for day_dir in withheld.glob(f"*/{day}"):
-        day_dir.rename(landing / day_dir.parent.name / day)
+        day_dir.rename(landing / day_dir.parent.name / day_dir.name)
 
 
 def write(report: dict, repeats: dict[str, list[dict]], out: Path) -> None:
@@ -218,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         run_measured([sys.executable, "-m", "sources.generator", "--seed", str(SEED), "--persons", str(args.scale),
                       "--out", str(landing), "--as-of", AS_OF, "--quiet"], dict(os.environ), log)
         (landing / ".complete").touch()
-    give_back(landing, withheld, "*")  # an interrupted earlier bench
+    give_back(landing, withheld)  # an interrupted earlier bench
     megabytes, files = landing_size(landing)
     last_day = export_dates(landing)[-1]
     day_before = (dt.date.fromisoformat(last_day) - dt.timedelta(days=1)).isoformat()
