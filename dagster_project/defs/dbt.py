@@ -91,7 +91,9 @@ def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] 
         ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
     bronze_at_start = bronze_fingerprints(settings.bronze_dir(), load_contracts())
     project = dbt_project_fingerprint()
-    args = dbt_build_args(as_of) + (["--select", *select] if select else [])
+    # one --select value (space-separated, as dbt reads it): dagster-dbt takes the value of each
+    # --select flag out of the args and passes it on, so further words would lose their flag
+    args = dbt_build_args(as_of) + (["--select", " ".join(select)] if select else [])
     is_asset = isinstance(context, dg.AssetExecutionContext)
     invocation = dbt.cli(args, context=context if is_asset else None, raise_on_error=False,
                          **({} if is_asset else {"manifest": dbt_project().manifest_path,
