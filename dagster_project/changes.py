@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -301,7 +300,3 @@ def plan_night(as_of: str, manifest_path: Path, landing_root: Path | None = None
                           set(ingest))
     publish = bool(changes.nodes) or not (warehouse_dir / "serving.duckdb").exists()
     return NightPlan(as_of, ingest, changes, publish)
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
