@@ -53,12 +53,12 @@ def step_durations(step_stats) -> dict[str, float]:
 
 def model_timings(run_results: dict, top: int = TOP_MODELS) -> dict[str, float]:
     """The slowest dbt nodes of a run_results.json (models, seeds, tests), name -> seconds, slowest first.
-    Tests are summed into one ``tests (N)`` entry: one by one they are noise."""
+    Data and unit tests are summed into one ``tests (N)`` entry: one by one they are noise."""
     models, tests = {}, []
     for result in run_results.get("results", []):
         unique_id = result["unique_id"]
         seconds = float(result.get("execution_time") or 0.0)
-        if unique_id.startswith("test."):
+        if unique_id.startswith(("test.", "unit_test.")):
             tests.append(seconds)
         else:
             models[unique_id.split(".")[-1]] = round(seconds, 2)
