@@ -34,6 +34,11 @@ def warehouse_dir() -> Path:
     return Path(os.environ.get("WAREHOUSE_DIR") or PROJECT_ROOT / "data" / "warehouse").resolve()
 
 
+def state_dir(warehouse: Path) -> Path:
+    """What the nightly remembers between runs (last dbt build, landing file hashes)."""
+    return warehouse / "state"
+
+
 def bronze_dir() -> Path:
     return warehouse_dir() / "bronze"
 
@@ -97,3 +102,8 @@ def export_to_environment() -> None:
     """dbt reads WAREHOUSE_DIR/AS_OF_DATE through env_var(): make the defaults visible to it."""
     os.environ.setdefault("WAREHOUSE_DIR", str(warehouse_dir()))
     os.environ.setdefault("LANDING_DIR", str(landing_dir()))
+    # A run over a range of export dates plans one event per asset, not one per asset and
+    # partition (a fresh warehouse over 16 months: 12 x 539 events written one by one to the
+    # instance's SQLite before the first step starts). The cost: if such a run fails, its
+    # partitions are not marked failed (the run is, and the next night re-plans them).
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")

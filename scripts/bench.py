@@ -1,25 +1,32 @@
-"""The nightly run at a given scale, stage by stage: ``make bench SCALE=1000000`` (not a test).
+"""What users wait for, at SCALE persons: ``make bench SCALE=1000000`` (a benchmark, not a test).
 
-Generates (or reuses) a landing of SCALE persons, then times, each in its own child
-process so its peak RSS is its own (``os.wait4``):
+Times ``siyu run`` as a whole process (the Dagster job the schedule and the UI run, with
+its imports, code-location load and job start): wall seconds and peak RSS of the process
+tree (``os.wait4``: the largest resident set of siyu or any child it waited for, e.g. dbt),
+split by step from the Dagster event log of that run (step start/end in the instance's
+event storage) and by dbt model from dbt's ``run_results.json``. Three scenarios, each
+repeat on a new warehouse and a new Dagster instance:
 
-  full rebuild    ingest (all files -> bronze), quality (Great Expectations on the
-                  loaded rows), staging, identity, marts (dbt build of each layer,
-                  tests included), publish (serving.duckdb)
-  incremental     the last export day withheld from the full rebuild, then dropped
-                  in: the same stages on the existing warehouse
+  fresh      an empty warehouse; the landing without its last export date
+             (as of the day before that date)
+  new_day    the same warehouse; the last export date arrives (as of that date)
+  quiet      the same warehouse again; nothing new landed (same as-of date)
 
-Figures go to stdout and to ``artifacts/bench_<SCALE>.json`` (stable keys:
-scale, landing_megabytes, landing_files, runs.<scenario>.stages.<stage>.{seconds,
-peak_rss_mb}, runs.<scenario>.total_seconds, runs.<scenario>.peak_rss_mb).
+The landing is generated once per scale under --workdir and reused (it does not depend
+on the code). Figures (median of --repeat; peak RSS is the largest of the repeats) go to
+stdout and ``artifacts/bench_<SCALE>.json``: scale, landing_megabytes, landing_files,
+commit, scenarios.<name>.{wall_seconds, peak_rss_mb, run_seconds, outside_run_seconds,
+steps.<step key>, top_models.<model>, repeats[...]}.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -29,164 +36,224 @@ from dagster_project import settings
 
 AS_OF = "2026-11-22"
 SEED = 7
-DBT_LAYERS = {
-    "staging": "path:seeds path:models/staging",
-    "identity": "path:models/intermediate/identity",
-    "marts": "path:models/intermediate/marts path:models/marts path:models/audit",
-}
+SCENARIOS = ("fresh", "new_day", "quiet")
+TOP_MODELS = 8
 
 
-def _child(argv: list[str], env: dict[str, str], log: Path) -> dict:
-    """Run a child process; its wall seconds and its own peak RSS (from wait4's rusage)."""
+# -- pure helpers (tests/test_bench.py) ------------------------------------------------------
+
+def step_durations(step_stats) -> dict[str, float]:
+    """Seconds per step key from Dagster's step stats (objects with step_key, start_time, end_time)."""
+    out = {}
+    for stat in step_stats:
+        if stat.start_time is not None and stat.end_time is not None:
+            out[stat.step_key] = round(stat.end_time - stat.start_time, 2)
+    return out
+
+
+def model_timings(run_results: dict, top: int = TOP_MODELS) -> dict[str, float]:
+    """The slowest dbt nodes of a run_results.json (models, seeds, tests), name -> seconds, slowest first.
+    Data and unit tests are summed into one ``tests (N)`` entry: one by one they are noise."""
+    models, tests = {}, []
+    for result in run_results.get("results", []):
+        unique_id = result["unique_id"]
+        seconds = float(result.get("execution_time") or 0.0)
+        if unique_id.startswith(("test.", "unit_test.")):
+            tests.append(seconds)
+        else:
+            models[unique_id.split(".")[-1]] = round(seconds, 2)
+    slowest = dict(sorted(models.items(), key=lambda item: -item[1])[:top])
+    if tests:
+        slowest[f"tests ({len(tests)})"] = round(sum(tests), 2)
+    slowest["nodes run"] = len(run_results.get("results", []))
+    return slowest
+
+
+def median_of(repeats: list[dict]) -> dict:
+    """One scenario's repeats -> medians (wall, run, steps, models) and the largest peak RSS."""
+    def med(values):
+        values = [v for v in values if v is not None]
+        return round(statistics.median(values), 2) if values else None
+
+    def med_map(key):
+        names = list(dict.fromkeys(name for r in repeats for name in r.get(key, {})))
+        return {name: med([r.get(key, {}).get(name) for r in repeats]) for name in names}
+
+    return {
+        "repeats_run": len(repeats),
+        "wall_seconds": med([r["wall_seconds"] for r in repeats]),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in repeats),
+        "run_seconds": med([r.get("run_seconds") for r in repeats]),
+        "outside_run_seconds": med([r.get("outside_run_seconds") for r in repeats]),
+        "steps": med_map("steps"),
+        "top_models": med_map("top_models"),
+        "repeats": repeats,
+    }
+
+
+def table(scenarios: dict[str, dict], steps_shown: int = 6) -> str:
+    """The readable summary printed at the end."""
+    lines = [f"{'scenario':<9} {'wall s':>8} {'peak RSS MB':>12} {'in run s':>9} {'outside s':>10}  slowest steps / dbt nodes"]
+    for name, figures in scenarios.items():
+        steps = sorted(figures["steps"].items(), key=lambda item: -(item[1] or 0))[:steps_shown]
+        models = [f"{k} {v}" for k, v in figures["top_models"].items() if k != "nodes run"][:4]
+        lines.append(f"{name:<9} {figures['wall_seconds']:>8} {figures['peak_rss_mb']:>12} "
+                     f"{figures['run_seconds'] or '-':>9} {figures['outside_run_seconds'] or '-':>10}  "
+                     + ", ".join(f"{k} {v}" for k, v in steps))
+        if models:
+            lines.append(f"{'':<52}dbt: " + ", ".join(models)
+                         + f" ({figures['top_models'].get('nodes run', 0)} nodes run)")
+    return "\n".join(lines)
+
+
+# -- measuring ----------------------------------------------------------------------------
+
+def run_measured(argv: list[str], env: dict[str, str], log: Path) -> dict:
+    """Wall seconds and peak RSS of a process tree (wait4: the child's rusage includes the
+    children it waited for; ru_maxrss is the largest of them, in KiB on Linux)."""
     started = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
         out.write(f"\n$ {' '.join(argv)}\n")
         out.flush()
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{argv[:4]} failed ({process.returncode}); see {log}")
-    return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} failed ({code}); see {log}")
+    return {"wall_seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
 
 
-INGEST = """
-import datetime as dt, sys
-from pathlib import Path
-from dagster_project import settings
-from dagster_project.bronze.ingest import ingest_source
-from dagster_project.privacy.erasure import deny_filter
-from sources.contracts import load_contracts
-written = []
-for contract in load_contracts().values():
-    result = ingest_source(contract, settings.landing_dir(), settings.bronze_dir(), dt.datetime.now(dt.UTC),
-                           deny=deny_filter(settings.warehouse_dir()))
-    assert not result.unreadable, result.unreadable
-    written += [f"{contract.source}\\t{f.bronze_path}" for f in result.files if not f.skipped]
-Path(sys.argv[1]).write_text("\\n".join(written), encoding="utf-8")
-"""
+def run_figures(dagster_home: Path, since: float) -> dict:
+    """The last nightly run of this instance: its own duration, and seconds per step."""
+    import dagster as dg
 
-QUALITY = """
-import sys
-from collections import defaultdict
-from pathlib import Path
-from dagster_project.quality.validation import rows_to_validate, validate_bronze
-from sources.contracts import get_contract
-by_source = defaultdict(list)
-for line in Path(sys.argv[1]).read_text(encoding="utf-8").splitlines():
-    source, path = line.split("\\t")
-    by_source[source].append(path)
-for source, paths in by_source.items():
-    validate_bronze(source, rows_to_validate(paths, get_contract(source).record_key)[0])
-"""
-
-PUBLISH = """
-from dagster_project import settings
-from dagster_project.serving.publish import publish_marts
-publish_marts(settings.warehouse_db(), settings.serving_db())
-"""
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    with dg.DagsterInstance.get() as instance:
+        records = instance.get_run_records(dg.RunsFilter(job_name="nightly_warehouse"), limit=1)
+        if not records:
+            return {}
+        run = records[0].dagster_run
+        stats = instance.get_run_stats(run.run_id)
+        figures = {"run_id": run.run_id, "steps": step_durations(instance.get_run_step_stats(run.run_id))}
+        if stats.start_time and stats.end_time and stats.start_time >= since:
+            figures["run_seconds"] = round(stats.end_time - stats.start_time, 2)
+        return figures
 
 
-def _script(workdir: Path, stage: str, code: str) -> str:
-    """The stage's code as a file to run, not `python -c`: pyspark (imported by Great
-    Expectations when installed, as with the test extra) takes a __main__ without a file
-    for its own doctests and exits 0 on import, silently skipping the stage."""
-    path = workdir / f"bench_{stage}.py"
-    path.write_text(code, encoding="utf-8")
-    return str(path)
+def latest_run_results(warehouse_dir: Path, since: float) -> dict | None:
+    """The run_results.json of the run's `dbt build` (kept in $WAREHOUSE_DIR/state by the dbt
+    step; None when the run built no model)."""
+    path = warehouse_dir / "state" / "dbt_run_results.json"
+    if path.exists() and path.stat().st_mtime >= since:
+        return json.loads(path.read_text(encoding="utf-8"))
+    return None
 
 
-def run_stages(workdir: Path, landing: Path, log: Path) -> dict:
-    env = {**os.environ, "LANDING_DIR": str(landing), "WAREHOUSE_DIR": str(workdir / "warehouse"),
-           "AS_OF_DATE": AS_OF, "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
-    python, dbt = sys.executable, str(Path(sys.executable).parent / "dbt")
-    dbt_dir = settings.PROJECT_ROOT / "dbt"
-    written = workdir / "written.tsv"
-    stages = {"ingest": _child([python, _script(workdir, "ingest", INGEST), str(written)], env, log),
-              "quality": _child([python, _script(workdir, "quality", QUALITY), str(written)], env, log)}
-    for layer, selector in DBT_LAYERS.items():
-        stages[layer] = _child([
-            dbt, "build", "--select", *selector.split(), "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
-            "--target-path", str(workdir / "dbt_target"), "--log-path", str(workdir / "dbt_logs"),
-            "--vars", json.dumps({"as_of_date": AS_OF}), "--quiet",
-        ], env, log)
-    stages["publish"] = _child([python, _script(workdir, "publish", PUBLISH)], env, log)
-    return {
-        "stages": stages,
-        "total_seconds": round(sum(s["seconds"] for s in stages.values()), 2),
-        "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values()),
-    }
+def one_run(siyu: str, env: dict[str, str], log: Path) -> dict:
+    since = time.time()
+    load_before = os.getloadavg()[0]
+    figures = run_measured([siyu, "run"], env, log)
+    # a shared machine: the load the figures were taken under (2 cores here)
+    figures["load_average"] = round(max(load_before, os.getloadavg()[0]), 1)
+    figures.update(run_figures(Path(env["DAGSTER_HOME"]), since))
+    if "run_seconds" in figures:
+        figures["outside_run_seconds"] = round(figures["wall_seconds"] - figures["run_seconds"], 2)
+    results = latest_run_results(Path(env["WAREHOUSE_DIR"]), since)
+    figures["top_models"] = model_timings(results) if results else {"nodes run": 0}
+    return figures
 
+
+# -- the scenarios ------------------------------------------------------------------------
 
 def landing_size(landing: Path) -> tuple[float, int]:
     files = [p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")]
     return round(sum(p.stat().st_size for p in files) / 1e6, 1), len(files)
 
 
+def export_dates(landing: Path) -> list[str]:
+    return sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
+
+
+def hold_back(landing: Path, withheld: Path, day: str) -> None:
+    for day_dir in landing.glob(f"*/{day}"):
+        target = withheld / day_dir.parent.name / day
+        target.parent.mkdir(parents=True, exist_ok=True)
+        day_dir.rename(target)
+
+
+def give_back(landing: Path, withheld: Path, day: str = "*") -> None:
+    """Every withheld folder (of that day) back into the landing."""
+    for day_dir in withheld.glob(f"*/{day}"):
+        day_dir.rename(landing / day_dir.parent.name / day_dir.name)
+
+
+def write(report: dict, repeats: dict[str, list[dict]], out: Path) -> None:
+    """The JSON after every run: an interrupted bench keeps the runs it finished."""
+    report["scenarios"] = {name: median_of(runs) for name, runs in repeats.items() if runs}
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.PROJECT_ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=int, default=100_000, help="persons in the generated landing")
+    parser.add_argument("--scale", type=int, default=20_000, help="persons in the generated landing")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats per scenario (the median is reported)")
     parser.add_argument("--workdir", type=Path, default=settings.PROJECT_ROOT / "data" / "bench",
                         help="landings are kept here per scale and reused; warehouses are rebuilt")
-    parser.add_argument("--skip-incremental", action="store_true")
-    parser.add_argument("--skip-full", action="store_true",
-                        help="only the incremental night (its base warehouse is built but not reported)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     base = args.workdir / f"scale_{args.scale}"
-    landing, log = base / "landing", base / "bench.log"
+    landing, withheld, log = base / "landing", base / "withheld", base / "bench.log"
     base.mkdir(parents=True, exist_ok=True)
     log.write_text("", encoding="utf-8")
-    env = {**os.environ}
-    report: dict = {"scale": args.scale, "as_of": AS_OF, "seed": SEED, "cores": os.cpu_count()}
+    siyu = str(Path(sys.executable).parent / "siyu")
     if not (landing / ".complete").exists():
         print(f"generating {args.scale} persons into {landing} ...", flush=True)
-        report["generate"] = _child([sys.executable, "-m", "sources.generator", "--seed", str(SEED), "--persons",
-                                     str(args.scale), "--out", str(landing), "--as-of", AS_OF, "--quiet"], env, log)
+        run_measured([sys.executable, "-m", "sources.generator", "--seed", str(SEED), "--persons", str(args.scale),
+                      "--out", str(landing), "--as-of", AS_OF, "--quiet"], dict(os.environ), log)
         (landing / ".complete").touch()
-    report["landing_megabytes"], report["landing_files"] = landing_size(landing)
-
-    runs = {}
-    last_day = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})[-1]
-    withheld = base / "withheld"
-    scenarios = [s for s, skip in (("full", args.skip_full), ("incremental", args.skip_incremental)) if not skip]
-    for scenario in scenarios:
-        shutil.rmtree(base / scenario, ignore_errors=True)
-        (base / scenario).mkdir()
-    if not args.skip_full:
-        # full rebuild: the whole landing on an empty warehouse
-        print("full rebuild ...", flush=True)
-        runs["full"] = run_stages(base / "full", landing, log)
-    if not args.skip_incremental:
-        # incremental: a warehouse built without the last export day, then that day arrives
-        shutil.rmtree(withheld, ignore_errors=True)
-        for day_dir in landing.glob(f"*/{last_day}"):
-            target = withheld / day_dir.parent.name / last_day
-            target.parent.mkdir(parents=True, exist_ok=True)
-            day_dir.rename(target)
-        try:
-            print(f"incremental: building without {last_day} ...", flush=True)
-            run_stages(base / "incremental", landing, log)
-        finally:
-            for day_dir in withheld.glob(f"*/{last_day}"):
-                day_dir.rename(landing / day_dir.parent.name / last_day)
-        print(f"incremental: {last_day} arrives ...", flush=True)
-        runs["incremental"] = run_stages(base / "incremental", landing, log)
-        runs["incremental"]["new_export_date"] = last_day
-    report["runs"] = runs
-    report["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs.values())
-
-    suffix = "_incremental" if args.skip_full else "_full" if args.skip_incremental else ""
-    out = args.out or settings.PROJECT_ROOT / "artifacts" / f"bench_{args.scale}{suffix}.json"
+    give_back(landing, withheld)  # an interrupted earlier bench
+    megabytes, files = landing_size(landing)
+    last_day = export_dates(landing)[-1]
+    day_before = (dt.date.fromisoformat(last_day) - dt.timedelta(days=1)).isoformat()
+    report: dict = {"scale": args.scale, "seed": SEED, "cores": os.cpu_count(), "commit": git_commit(),
+                    "landing_megabytes": megabytes, "landing_files": files, "new_export_date": last_day,
+                    "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    repeats: dict[str, list[dict]] = {s: [] for s in SCENARIOS}
+    out = args.out or settings.PROJECT_ROOT / "artifacts" / f"bench_{args.scale}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"scale {args.scale}: landing {report['landing_megabytes']} MB in {report['landing_files']} files")
-    for scenario, run in runs.items():
-        print(f"{scenario:<12} {'stage':<9} {'seconds':>8} {'peak RSS MB':>12}")
-        for stage, figures in run["stages"].items():
-            print(f"{'':<12} {stage:<9} {figures['seconds']:>8} {figures['peak_rss_mb']:>12}")
-        print(f"{'':<12} {'total':<9} {run['total_seconds']:>8} {run['peak_rss_mb']:>12}")
-    print(f"written to {out}; child output in {log}")
+    for repeat in range(args.repeat):
+        work = base / "run"
+        shutil.rmtree(work, ignore_errors=True)
+        env = {**os.environ, "LANDING_DIR": str(landing), "WAREHOUSE_DIR": str(work / "warehouse"),
+               "DAGSTER_HOME": str(work / "dagster_home"), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+        hold_back(landing, withheld, last_day)
+        try:
+            print(f"[{repeat + 1}/{args.repeat}] fresh (without {last_day}) ...", flush=True)
+            repeats["fresh"].append(one_run(siyu, {**env, "AS_OF_DATE": day_before}, log))
+        finally:
+            give_back(landing, withheld, last_day)
+        write(report, repeats, out)
+        print(f"[{repeat + 1}/{args.repeat}] new_day ({last_day} arrives) ...", flush=True)
+        repeats["new_day"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log))
+        write(report, repeats, out)
+        print(f"[{repeat + 1}/{args.repeat}] quiet (nothing new) ...", flush=True)
+        repeats["quiet"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log))
+        write(report, repeats, out)
+        for name in SCENARIOS:
+            print(f"    {name}: {repeats[name][-1]['wall_seconds']} s, {repeats[name][-1]['peak_rss_mb']} MB",
+                  flush=True)
+    print(f"\nscale {args.scale}: landing {megabytes} MB in {files} files; median of {args.repeat}; "
+          f"commit {report['commit'][:10]}")
+    print(table(report["scenarios"]))
+    print(f"written to {out}; siyu output in {log}")
     return 0
 
 

@@ -20,20 +20,28 @@ def _defs():
     return defs
 
 
-def test_schedule_runs_at_two_beijing_for_the_previous_days_partition():
+def test_schedule_runs_at_two_beijing_as_of_the_previous_day_for_what_landed(tmp_path, monkeypatch):
     from dagster_project.definitions import defs
 
     nightly_schedule = defs.resolve_schedule_def("nightly_at_two")
 
+    monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    write_csv(tmp_path / "landing" / "tmall_orders" / "2026-11-22" / "a.csv", TMALL_HEADER, [tmall_row("1")])
     assert nightly_schedule.cron_schedule == "0 2 * * *" and nightly_schedule.execution_timezone == "Asia/Shanghai"
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 11, 23, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
         repository_def=_defs().get_repository_def(),
     )
     request = nightly_schedule.evaluate_tick(context).run_requests[0]
-    assert request.partition_key == "2026-11-22"
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) \
+        == ("2026-11-22", "2026-11-22")
     assert request.tags["siyu/as_of_date"] == "2026-11-22"
     assert request.run_key == "nightly-2026-11-22"
+    selected = set(request.asset_selection)
+    # only the source that has a new file is ingested; no build recorded yet: every model
+    assert dg.AssetKey(["bronze", "tmall_orders"]) in selected and dg.AssetKey(["bronze", "crm_members"]) not in selected
+    assert {dg.AssetKey(["marts", "dim_customers"]), dg.AssetKey(["serving", "morning_report"])} <= selected
 
 
 def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, monkeypatch):
@@ -42,6 +50,7 @@ def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, 
     sensor = defs.resolve_sensor_def("new_landing_files")
 
     monkeypatch.setenv("LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / ".warehouse"))
     write_csv(tmp_path / "tmall_orders" / "2026-11-20" / "a.csv", TMALL_HEADER, [tmall_row("1")])
     write_csv(tmp_path / "tmall_orders" / "2026-11-22" / "b.csv", TMALL_HEADER, [tmall_row("2")])
 
@@ -53,6 +62,10 @@ def test_sensor_starts_one_run_for_the_export_dates_of_new_files_only(tmp_path, 
     again = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
     assert not again.run_requests and again.skip_message == "no new landing files"
 
+    from dagster_project.bronze.ingest import ingest_source  # the first run loads its files
+    from sources.contracts import get_contract
+
+    ingest_source(get_contract("tmall_orders"), tmp_path, tmp_path / ".warehouse" / "bronze", dt.datetime.now(dt.UTC))
     write_csv(tmp_path / "tmall_orders" / "2026-11-23" / "c.csv", TMALL_HEADER, [tmall_row("3")])
     new = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
     request = new.run_requests[0]
@@ -70,6 +83,7 @@ def test_a_future_export_date_starts_no_run_and_is_named(tmp_path, monkeypatch):
     from sources.contracts import get_contract
 
     monkeypatch.setenv("LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / ".warehouse"))
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     write_csv(tmp_path / "tmall_orders" / future / "a.csv", TMALL_HEADER, [tmall_row("1")])
     result = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))

@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.bronze import layout
+from dagster_project.bronze.ingest.hash_cache import cached_sha256, load_hash_cache, save_hash_cache, sha256_of
 from dagster_project.bronze.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
 from dagster_project.rules import parsing
 from sources.contracts import TIMESTAMP_TYPES, Column, Contract, Limits, load_contracts
@@ -311,14 +312,6 @@ def type_file(
     return good, rejects.with_columns(pl.col("raw_value").str.slice(0, 500))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def landing_files(landing_root: Path, contract: Contract) -> tuple[list[tuple[Path, dt.date]], list[str]]:
     """The files of a source to read, and problems with the folder layout (named, not fatal)."""
     source_dir = landing_root / contract.source
@@ -477,8 +470,13 @@ def ingest_source(
 
     # Files are independent (each writes its own Parquet). INGEST_WORKERS threads (2 per core, at most
     # 4) keep the cores busy through the single-threaded parts (decoding, Python fallbacks, footers).
+    # content hashes are remembered per (size, mtime): an unchanged file is not read again
+    hashes = load_hash_cache(bronze_root.parent, contract.source)
+    known = dict(hashes)
     with ThreadPoolExecutor(max_workers=ingest_workers()) as pool:
-        shas = list(pool.map(lambda f: sha256_of(f[0]), files))
+        shas = list(pool.map(lambda f: cached_sha256(f[0], f[0].relative_to(landing_root).as_posix(), hashes), files))
+        if hashes != known:
+            save_hash_cache(bronze_root.parent, contract.source, hashes)
         files, duplicates = _without_copies(files, shas, landing_root)
         problems += duplicates
         outcomes = list(pool.map(lambda f: one(*f), files))
@@ -509,7 +507,7 @@ def _without_copies(
 def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | None = None) -> list[str]:
     """Folders of the landing root that are no source (a typo such as ``tmall_order``), named by
     the source they resemble, or by every source when they resemble none. The warehouse's own
-    folder, should it sit inside the landing root, is not one of them."""
+    folders (bronze, state), should they sit inside the landing root, are not among them."""
     if not landing_root.is_dir():
         return []
     sources = list(load_contracts())
@@ -517,7 +515,8 @@ def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | 
     for entry in sorted(landing_root.iterdir()):
         if entry.name in sources or entry.name.startswith("."):
             continue
-        if bronze_root and bronze_root.resolve().is_relative_to(entry.resolve()):
+        if bronze_root and (bronze_root.resolve().is_relative_to(entry.resolve())
+                            or entry.resolve() == (bronze_root.parent / "state").resolve()):
             continue
         closest = difflib.get_close_matches(entry.name, sources, n=1, cutoff=0.6)
         if closest and closest[0] != source:

@@ -1,8 +1,9 @@
 """Nightly schedule and new-file sensor for the warehouse job.
 
-Both start the one job; the schedule for yesterday's export-date partition, the
-sensor for the export dates whose files are new or replaced (one run covering
-them, so dbt builds once).
+Both start the one job with the asset selection of ``night_request`` (what changed:
+dagster_project.planning.changes); the schedule as of the previous Beijing day, the sensor when
+files land that no earlier evaluation saw. One run covers every pending export date,
+so dbt builds once.
 """
 
 import datetime as dt
@@ -14,9 +15,11 @@ import dagster as dg
 from dagster_project import settings
 from dagster_project.bronze.ingest import landing_files
 from dagster_project.defs.automation import jobs  # the module, so the loader finds the job once
-from dagster_project.defs.common.partitions import covering_range, range_tags
+from dagster_project.defs.common.partitions import accepted_window, range_tags
 from sources.contracts import load_contracts
 
+SERVING_KEY = dg.AssetKey(["serving", "serving_duckdb"])
+REPORT_KEY = dg.AssetKey(["serving", "morning_report"])
 
 
 def previous_beijing_day(moment: dt.datetime) -> dt.date:
@@ -33,15 +36,30 @@ def landing_fingerprints() -> dict[str, str]:
     return found
 
 
+def night_request(as_of: dt.date):
+    """(asset keys, run tags, plan) of the run that brings the warehouse up to date as of that day:
+    the bronze assets with pending landing files (for their export dates), the dbt models whose
+    inputs changed, the serving file when a model is rebuilt, and always the morning report."""
+    from dagster_project.planning.changes import plan_night
+    from dagster_project.defs.dbt.assets import asset_keys_of, dbt_project
+    from dagster_project.defs.ingestion.assets import bronze_key
+
+    plan = plan_night(as_of.isoformat(), dbt_project().manifest_path, accepted_window())
+    keys = [bronze_key(source) for source in sorted(plan.ingest)] + asset_keys_of(plan.dbt.nodes)
+    keys += [SERVING_KEY] if plan.publish else []
+    tags = {settings.AS_OF_TAG: as_of.isoformat(), **(range_tags(*plan.dates) if plan.dates else {})}
+    return [*keys, REPORT_KEY], tags, plan
+
+
 def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
     @dg.schedule(job=job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",
                  default_status=dg.DefaultScheduleStatus.RUNNING)
     def nightly_at_two(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         """02:00 Beijing: the run for the previous Beijing day."""
         as_of = previous_beijing_day(context.scheduled_execution_time)
-        return dg.RunRequest(
-            run_key=f"nightly-{as_of}", partition_key=as_of.isoformat(), tags={settings.AS_OF_TAG: as_of.isoformat()}
-        )
+        keys, tags, plan = night_request(as_of)
+        context.log.info(plan.summary())
+        return dg.RunRequest(run_key=f"nightly-{as_of}", asset_selection=keys, tags=tags)
 
     @dg.sensor(job=job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
     def new_landing_files(context: dg.SensorEvaluationContext):
@@ -52,12 +70,13 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
         if not changed:
             return dg.SkipReason("no new landing files")
         context.update_cursor(json.dumps(current))
-        dates = covering_range([dt.date.fromisoformat(name.split("/")[1]) for name in changed])
-        if dates is None:
-            return dg.SkipReason(f"{len(changed)} changed file(s), none in an accepted export-date folder")
+        keys, tags, plan = night_request(settings.as_of_date())
+        if not plan.ingest:
+            return dg.SkipReason(f"{len(changed)} changed file(s), none in an accepted export-date folder "
+                                 "with content new to bronze")
         return dg.RunRequest(
             run_key="landing-" + hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
-            tags={"siyu/new_files": str(len(changed)), **range_tags(*dates)},
+            asset_selection=keys, tags={"siyu/new_files": str(len(changed)), **tags},
         )
 
     return nightly_at_two, new_landing_files

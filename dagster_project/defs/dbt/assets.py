@@ -71,26 +71,72 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator,
             backfill_policy=dg.BackfillPolicy.single_run())
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today.
+    # The run's asset selection (dagster_project.planning.changes.plan_night) is dbt's --select.
+    yield from build_warehouse(context, dbt, settings.run_as_of_date(context.run.tags).isoformat())
+
+
+def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] | None = None):
+    """The one `dbt build` of the nightly run and of the erasure rebuild: the run's --target and
+    --vars, dbt's events streamed into the run (materialisations, row counts, test results as
+    asset checks), the build recorded in $WAREHOUSE_DIR/state (dagster_project.planning.changes) and the
+    docs regenerated. ``select``: dbt node names, for an op (an asset's selection is its own)."""
+    from dagster_project.planning.changes import bronze_fingerprints, dbt_graph, dbt_project_fingerprint, record_build
     from dagster_project.rules.pseudonymize import pseudonym_key  # pyarrow: only when running
+    from sources.contracts import load_contracts
 
     settings.export_to_environment()
     pseudonym_key()  # SIYU_ENV=production refuses the development key here, before dbt starts
     with retry_transient():
         ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
-    # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today
-    as_of = settings.run_as_of_date(context.run.tags).isoformat()
-    invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
+    bronze_at_start = bronze_fingerprints(settings.bronze_dir(), load_contracts())
+    project = dbt_project_fingerprint()
+    # one --select value (space-separated, as dbt reads it): dagster-dbt takes the value of each
+    # --select flag out of the args and passes it on, so further words would lose their flag
+    args = dbt_build_args(as_of) + (["--select", " ".join(select)] if select else [])
+    is_asset = isinstance(context, dg.AssetExecutionContext)
+    invocation = dbt.cli(args, context=context if is_asset else None, raise_on_error=False,
+                         **({} if is_asset else {"manifest": dbt_project().manifest_path,
+                                                 "dagster_dbt_translator": translator}))
     # Row counts and failing rows need the warehouse, which the dbt process holds until it
     # ends: collect the events, then yield them in their order with those figures added.
     events = list(invocation.stream())
     yield from annotated(events, invocation)
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
+    run_results = invocation.get_artifact("run_results.json")
+    keep_run_results(run_results)
+    graph = dbt_graph(dbt_project().manifest_path)
+    built = {r["unique_id"] for r in run_results["results"] if r.get("status") == "success"}
+    record_build(settings.warehouse_dir(), graph, built, bronze_at_start, as_of, project)
     try:  # the docs never block publication: a failure is a warning in the run's log
         site = generate_docs(dbt, invocation.target_path, dbt_options(as_of), settings.docs_dir())
         context.log.info(f"dbt docs: {site} (make docs serves them)")
     except Exception as exc:  # noqa: BLE001
         context.log.warning(f"dbt docs generate failed, the models are built: {exc}")
+
+
+def keep_run_results(run_results: dict) -> Path:
+    """The last build's run_results.json (per-node timings, statuses), next to the build state:
+    docs generate overwrites the one in the invocation's target folder."""
+    path = settings.warehouse_dir() / "state" / "dbt_run_results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(run_results), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def asset_keys_of(unique_ids) -> list[dg.AssetKey]:
+    """The Dagster asset keys of dbt nodes (models, seeds, snapshots)."""
+    nodes = _manifest()["nodes"]
+    return sorted({translator.get_asset_key(nodes[uid]) for uid in unique_ids if uid in nodes},
+                  key=lambda k: k.to_user_string())
+
+
+@cache
+def _manifest() -> dict:
+    return json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
 
 
 def dbt_options(as_of: str) -> list[str]:
@@ -117,10 +163,13 @@ def annotated(events: list, invocation) -> list:
             unique_id = getattr(event, "metadata", None) and event.metadata.get("unique_id")
             unique_id = getattr(unique_id, "value", unique_id)  # raw text or a MetadataValue
             node = nodes.get(unique_id, {})
-            if isinstance(event, dg.Output) and node.get("config", {}).get("materialized") in ("table", "incremental"):
+            is_table = node.get("config", {}).get("materialized") in ("table", "incremental")
+            if isinstance(event, (dg.Output, dg.AssetMaterialization)) and is_table:
                 rows = con.execute(f"select count(*) from {node['relation_name']}").fetchone()[0]
-                event = dg.Output(value=None, output_name=event.output_name,
-                                  metadata={**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows)})
+                metadata = {**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows)}
+                event = (dg.Output(value=None, output_name=event.output_name, metadata=metadata)
+                         if isinstance(event, dg.Output)  # an asset's step; an op records materialisations
+                         else dg.AssetMaterialization(asset_key=event.asset_key, metadata=metadata))
             elif isinstance(event, dg.AssetCheckResult) and not event.passed:
                 sql = compiled.get(unique_id)
                 sample = failing_rows_markdown(con, sql) if sql else "no compiled query"

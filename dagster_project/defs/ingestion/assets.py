@@ -38,6 +38,9 @@ def _summary_metadata(result: SourceIngestion) -> dict:
     encodings = sorted({f.encoding for f in new_files if f.encoding})
     unmapped = sorted({h for f in new_files for h in f.unmapped_headers})
     return {
+        # False: every landing file of the run's export dates was already in bronze (nothing
+        # read, nothing validated, bronze untouched)
+        "changed": dg.MetadataValue.bool(bool(new_files)),
         "rows_loaded": dg.MetadataValue.int(result.rows_loaded),
         "rows_rejected": dg.MetadataValue.int(result.rows_rejected),
         "rows_erased": dg.MetadataValue.int(result.rows_erased),  # deny-listed persons (erasure requests)

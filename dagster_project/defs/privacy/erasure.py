@@ -3,7 +3,8 @@
 1. find the person in the identity graph, put every identifier's keyed hash on the
    deny-list, rewrite the bronze files holding their rows, forget them in the tables
    that keep state between runs;
-2. rebuild the warehouse from bronze (``dbt build``, as the nightly run does);
+2. rebuild the dbt models downstream of the rewritten bronze files (the nightly's
+   ``dbt build`` function, dagster_project.defs.dbt.assets.build_warehouse);
 3. republish serving.duckdb and append the audit record.
 
 Launchpad config: ``ops: {find_and_erase: {config: {phones: [...], openids: [...],
@@ -17,7 +18,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project import settings
-from dagster_project.defs.dbt.assets import dbt_project, translator
+from dagster_project.defs.dbt.assets import build_warehouse, dbt_project
 from dagster_project.defs.common.retries import ensure_writable, retry_transient
 
 
@@ -45,20 +46,31 @@ def find_and_erase(context: dg.OpExecutionContext, config: ErasureConfig) -> dic
     return {"record": json.loads(record.to_json()), "as_of_date": config.as_of_date}
 
 
-@dg.op(description="Rebuild every dbt model from the erased bronze (dbt build).")
-def rebuild_warehouse(context: dg.OpExecutionContext, erasure: dict, dbt: DbtCliResource) -> dict:
+@dg.op(description="Rebuild the dbt models downstream of the bronze files the erasure rewrote "
+              "(the nightly's dbt build: same target, vars, events and build record).")
+def rebuild_warehouse(context: dg.OpExecutionContext, erasure: dict, dbt: DbtCliResource):
+    from dagster_project.planning.changes import (bronze_fingerprints, dbt_changes, dbt_graph, dbt_project_fingerprint,
+                                         load_build_state)
+    from sources.contracts import load_contracts
+
     settings.export_to_environment()
     as_of = erasure["as_of_date"] or settings.as_of_date().isoformat()
-    with retry_transient():
-        ensure_writable(settings.warehouse_db())
-    invocation = dbt.cli(["build", "--vars", json.dumps({"as_of_date": as_of})],
-                         manifest=dbt_project().manifest_path, dagster_dbt_translator=translator,
-                         raise_on_error=False)
-    invocation.wait()
-    if not invocation.is_successful():
-        raise dg.Failure("dbt build after the erasure failed: the serving file was not republished; "
-                         "re-run the same request once the cause is fixed (every step is idempotent)")
-    return erasure
+    graph = dbt_graph(dbt_project().manifest_path)
+    # what the rewrite changed (the bronze fingerprints) and anything else not yet built
+    changes = dbt_changes(graph, load_build_state(settings.warehouse_dir()),
+                          bronze_fingerprints(settings.bronze_dir(), load_contracts()), as_of,
+                          dbt_project_fingerprint())
+    context.log.info(f"rebuilding {len(changes.nodes)} dbt node(s): "
+                     + "; ".join(f"{k}: {', '.join(v)}" for k, v in changes.reasons.items()))
+    if changes.nodes:
+        try:
+            yield from build_warehouse(context, dbt, as_of, select=sorted(graph.names[u] for u in changes.nodes))
+        except dg.RetryRequested:
+            raise
+        except Exception as exc:
+            raise dg.Failure("dbt build after the erasure failed: the serving file was not republished; "
+                             "re-run the same request once the cause is fixed (every step is idempotent)") from exc
+    yield dg.Output(erasure)
 
 
 @dg.op(description="Republish serving.duckdb and append the audit record (privacy/erasure_audit.jsonl).")
