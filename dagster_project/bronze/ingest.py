@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.bronze import layout
-from dagster_project.bronze.ingest.hash_cache import cached_sha256, load_hash_cache, save_hash_cache, sha256_of
+from dagster_project.bronze.hash_cache import cached_sha256, load_hash_cache, save_hash_cache, sha256_of
 from dagster_project.bronze.readers import EXTRA, ROW_NUMBER, UnreadableFile, read_landing_file
 from dagster_project.rules import parsing
 from sources.contracts import TIMESTAMP_TYPES, Column, Contract, Limits, load_contracts

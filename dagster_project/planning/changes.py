@@ -36,6 +36,7 @@ from functools import cache
 from pathlib import Path
 
 from dagster_project import settings
+from dagster_project.bronze import layout
 
 DBT_DIR = settings.DBT_DIR
 DBT_IGNORED = {"target", "logs", "dbt_packages"}
@@ -61,8 +62,8 @@ def bronze_fingerprints(bronze_root: Path, sources) -> dict[str, str]:
     """Per source: a digest of the names, sizes and mtimes of its bronze files and rejects."""
     out = {}
     for source in sources:
-        files = [*(bronze_root / source).glob("export_date=*/*.parquet"),
-                 *(bronze_root / "_rejects" / source).glob("export_date=*/*.parquet")]
+        files = [*layout.rows_dir(bronze_root, source).glob(layout.DATA_FILES),
+                 *layout.rejects_dir(bronze_root, source).glob(layout.DATA_FILES)]
         out[source] = hashlib.sha256("\n".join(_stat_lines(files)).encode()).hexdigest()[:16]
     return out
 
@@ -83,6 +84,7 @@ def pending_landing(landing_root: Path, warehouse_dir: Path, contracts,
     """Per source, the export dates of landing files whose content is not in bronze yet
     (bronze Parquet are named <file>__<sha12>.parquet: a content already loaded under any
     name in that partition is not pending, as the ingestion does not load copies twice)."""
+    from dagster_project.bronze.hash_cache import cached_sha256, load_hash_cache, save_hash_cache
     from dagster_project.bronze.ingest import landing_files
 
     bronze_root = warehouse_dir / "bronze"
@@ -97,7 +99,7 @@ def pending_landing(landing_root: Path, warehouse_dir: Path, contracts,
         loaded: dict[dt.date, set[str]] = {}
         for path, day in files:
             if day not in loaded:
-                partition = bronze_root / contract.source / f"export_date={day.isoformat()}"
+                partition = layout.partition_dir(layout.rows_dir(bronze_root, contract.source), day)
                 loaded[day] = {p.stem.rsplit("__", 1)[-1] for p in partition.glob("*.parquet")}
             sha = cached_sha256(path, path.relative_to(landing_root).as_posix(), entries)
             if sha[:12] not in loaded[day]:
@@ -261,5 +263,5 @@ def plan_night(as_of: str, manifest_path: Path, accepted: tuple[dt.date, dt.date
     bronze_now = bronze_fingerprints(warehouse_dir / "bronze", [c.source for c in contracts])
     changes = dbt_changes(graph, load_build_state(warehouse_dir), bronze_now, as_of, dbt_project_fingerprint(),
                           set(ingest))
-    publish = bool(changes.nodes) or not (warehouse_dir / "serving.duckdb").exists()
+    publish = bool(changes.nodes) or not (warehouse_dir / settings.SERVING_DB).exists()
     return NightPlan(as_of, ingest, changes, publish)
