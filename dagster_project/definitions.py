@@ -13,6 +13,7 @@ from dagster_project.defs.privacy import erase_person
 from dagster_project.defs.report import morning_report
 from dagster_project.defs.retention import expired_exports, retention_job, retention_schedule
 from dagster_project.defs.serving import serving_duckdb
+from dagster_project.writer_lock import writer_executor
 
 settings.export_to_environment()
 
@@ -23,8 +24,9 @@ nightly_job = dg.define_asset_job(
     # One process: a step in its own process would pay ~10 s of imports (Dagster, dbt,
     # Great Expectations) each, more than the work itself at demo scale; polars and DuckDB
     # use both cores inside a step anyway.
-    executor_def=dg.in_process_executor,
-    # the instance (deploy/dagster.yaml) lets one run with this tag write at a time
+    # (under the warehouse writer lock, dagster_project/writer_lock.py)
+    executor_def=writer_executor,
+    # the instance (deploy/dagster.yaml) also queues runs with this tag one at a time
     tags={"siyu/warehouse": "writer"},
 )
 
@@ -37,4 +39,5 @@ defs = dg.Definitions(
     schedules=[nightly_schedule, retention_schedule],
     sensors=[new_files_sensor],
     resources={"dbt": dbt_resource()},
+    executor=writer_executor,  # ad-hoc materialisations (UI, `dagster asset materialize`) too
 )

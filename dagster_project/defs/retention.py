@@ -9,6 +9,7 @@ Beijing, after the nightly run; off until switched on, since it deletes files).
 import dagster as dg
 
 from dagster_project import settings
+from dagster_project.writer_lock import writer_executor
 from dagster_project.markdown import markdown_table
 
 
@@ -56,7 +57,7 @@ def expired_exports(context: dg.AssetExecutionContext, config: RetentionConfig) 
 
 
 retention_job = dg.define_asset_job(
-    "enforce_retention", selection=[expired_exports], executor_def=dg.in_process_executor,
+    "enforce_retention", selection=[expired_exports], executor_def=writer_executor,
     tags={"siyu/warehouse": "writer"},  # never deletes bronze under a running nightly run
     description="Delete landing folders and bronze partitions past their retention period.",
 )
