@@ -112,8 +112,10 @@ def _erase(args: argparse.Namespace) -> bool:
     import dagster as dg
 
     from dagster_project import settings
-    from dagster_project.erasure import ErasureRequest, request_path, write_request
+    from dagster_project.erasure import ErasureRequest, read_request, request_path, write_request
 
+    if args.request_id:
+        read_request(settings.warehouse_dir(), args.request_id)  # it exists and is well-formed, before a run
     # the identifiers go to a file only the warehouse's owner reads; Dagster gets the request id
     request_id = args.request_id or write_request(
         settings.warehouse_dir(), ErasureRequest(args.phone, args.openid, args.unionid, args.member_id))
