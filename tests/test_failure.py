@@ -17,9 +17,11 @@ kill or a reboot would:
 4. an uninterrupted run: serving.duckdb changes, equals a clean single build of all four
    days, and no temporary file is left.
 
-After each kill the serving file must have the first night's SHA-256. Each check fails when its
-guarantee is broken (tried by hand): publishing in place (`duckdb.connect(serving_db)` instead of
-the temporary file) fails 3; a dbt step or a bronze asset that (re)publishes before its work is
+After each kill the serving file must have the first night's SHA-256, no WAL next to it (DuckDB
+would replay it into every reader) and the first night's marts for a reader. Each check fails
+when its guarantee is broken (tried by hand, one change at a time): publishing in place
+(`duckdb.connect(serving_db)` instead of the temporary file) fails 3 (a WAL is left, the bytes
+may still be the old ones); a dbt step or a bronze asset that republishes before its work is
 done fails 2 or 1 (the file changes although the run died).
 """
 
@@ -106,6 +108,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _seen_by_readers(serving: Path, first_night: Path) -> dict:
+    """The file's bytes, whether a WAL lies next to it (DuckDB would replay it into every reader),
+    and the marts a reader gets, against the first night's copy."""
+    wal = Path(f"{serving}.wal")
+    try:
+        differences = {t: d for t, d in marts_differences(serving, first_night).items()  # rows, not emptiness
+                       if d[0] or d[1] or d[2][0] != d[2][1]} if not wal.exists() else {"wal": "not opened"}
+    except (duckdb.Error, AssertionError) as exc:
+        differences = {"unreadable": str(exc)}
+    return {"sha256": _sha256(serving), "wal": wal.exists(), "differences": differences}
+
+
+def _unchanged(first_night: str) -> dict:
+    return {"sha256": first_night, "wal": False, "differences": {}}
+
+
 def _bronze_parquet(warehouse: Path) -> list[Path]:
     return [p for p in (warehouse / "bronze").rglob("*.parquet") if "_schema" not in p.parts]
 
@@ -126,18 +144,19 @@ def killed_runs(clean_landing, tmp_path_factory):
 
     runner.complete(runner.nightly("0_first_night"), "0_first_night")
     first_night = _sha256(serving)
-    shutil.copy(serving, root / "first_night.duckdb")
+    first_copy = root / "first_night.duckdb"
+    shutil.copy(serving, first_copy)
     first_parquet = set(_bronze_parquet(warehouse))
     shutil.copytree(fourth_day, landing, dirs_exist_ok=True)
 
     run = runner.nightly("1_killed_in_ingestion")
     runner.kill_when(run, lambda: bool(set(_bronze_parquet(warehouse)) - first_parquet))
-    seen["after_ingestion_kill"] = (_sha256(serving), _bronze_parquet(warehouse))
+    seen["after_ingestion_kill"] = (_seen_by_readers(serving, first_copy), _bronze_parquet(warehouse))
 
     run = runner.nightly("2_killed_in_dbt")
     runner.kill_when(run, lambda: "START sql table model intermediate.int_identity__persons ." in runner.log(
         "2_killed_in_dbt") and _dbt_build_running(run.pid))
-    seen["after_dbt_kill"] = _sha256(serving)
+    seen["after_dbt_kill"] = _seen_by_readers(serving, first_copy)
 
     run = runner.nightly("3_killed_in_publication")
     stamp = serving.stat().st_mtime_ns
@@ -147,7 +166,7 @@ def killed_runs(clean_landing, tmp_path_factory):
         return written or ([serving] if serving.stat().st_mtime_ns != stamp else [])
 
     runner.kill_when(run, lambda: bool(publishing()), poll=0.002)  # publication takes about a second
-    seen["after_publication_kill"] = (_sha256(serving), publishing())
+    seen["after_publication_kill"] = (_seen_by_readers(serving, first_copy), publishing())
 
     runner.complete(runner.nightly("4_uninterrupted"), "4_uninterrupted")
     seen["after_success"] = _sha256(serving)
@@ -165,7 +184,7 @@ def killed_runs(clean_landing, tmp_path_factory):
 def test_a_kill_during_ingestion_leaves_the_serving_file_and_only_whole_parquet(killed_runs):
     _, _, seen, first_night, _ = killed_runs
     serving, parquet = seen["after_ingestion_kill"]
-    assert serving == first_night
+    assert serving == _unchanged(first_night)
     assert parquet
     for path in parquet:  # every file a reader (dbt's glob) can see is a complete Parquet
         pl.read_parquet(path)
@@ -173,14 +192,14 @@ def test_a_kill_during_ingestion_leaves_the_serving_file_and_only_whole_parquet(
 
 def test_a_kill_during_dbt_leaves_the_serving_file_byte_identical(killed_runs):
     _, _, seen, first_night, _ = killed_runs
-    assert seen["after_dbt_kill"] == first_night
+    assert seen["after_dbt_kill"] == _unchanged(first_night)
 
 
 def test_a_kill_during_publication_leaves_the_serving_file_byte_identical(killed_runs):
     _, _, seen, first_night, _ = killed_runs
     serving, temporaries = seen["after_publication_kill"]
     assert temporaries, "the kill came before the publication began writing"
-    assert serving == first_night
+    assert serving == _unchanged(first_night)
 
 
 def test_the_next_run_publishes_the_new_night(killed_runs):

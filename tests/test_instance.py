@@ -353,6 +353,7 @@ def test_the_scan_finds_personal_values_in_an_instance_given_them(tmp_path, scan
     def leaky_job():
         leaky()
 
+    (tmp_path / "home").mkdir()
     with dg.DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
         leaky_job.execute_in_process(instance=instance, tags={"who": UNIONID},
                                      run_config={"ops": {"leaky": {"config": {"phones": [f"+86 {CRM_PHONE}"]}}}})

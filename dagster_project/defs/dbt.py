@@ -137,7 +137,8 @@ def failing_rows_markdown(con: duckdb.DuckDBPyConnection, test_sql: str, limit: 
     from dagster_project.masking import mask_frame, mask_text
 
     try:
-        frame = con.sql(f"select * from ({test_sql}) as failing limit {limit}").pl()
+        # a cursor: the row counts' results are still open on ``con`` (DuckDB refuses more work on it)
+        frame = con.cursor().sql(f"select * from ({test_sql}) as failing limit {limit}").pl()
     except duckdb.Error as exc:
         return mask_text(f"could not sample the failing rows: {exc}")
     return markdown_table(mask_frame(frame))
