@@ -10,7 +10,8 @@ column is still a name):
 * an e-mail address keeps only its first character and domain (``z***@qq.com``);
 * a value that is by its shape no personal data stays readable: numbers (not phones),
   dates and times, booleans, ``null``, hex digests and person ids (``P`` + 16 hex,
-  already pseudonymous), a masked value (it holds ``*`` already);
+  already pseudonymous), order keys (``tmall:<order id>``), a masked value (it holds ``*``
+  already);
 * anything else (names, addresses, openids, nicks, free text) keeps its first and last
   character: ``王*明``, ``浙******号``, ``o******M``.
 
@@ -35,6 +36,7 @@ _NOT_PERSONAL = re.compile(
     r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?(?:UTC|Z|[+-]\d{2}:?\d{2}))?)?"  # a date/time
     r"|true|false|True|False|null|None|NaN|nan"
     r"|P[0-9a-f]{16}|[0-9a-f]{32,}"  # person ids, digests
+    r"|(?:tmall|jd|douyin|youzan|miniprogram|offline):[\w-]+"  # order keys (order ids identify no one)
     r")$"
 )
 _MAX_STARS = 6

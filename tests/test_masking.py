@@ -18,7 +18,8 @@ PERSONAL = {"name": {"王小明", "李雷", "tb_alice88"}, "address": {"浙江�
     ("o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "o******M"), ("王小明 13812345678", "王******8"),
     # by their shape no personal data: readable
     ("199.0", "199.0"), ("3000000000000000001", "3000000000000000001"), ("2026-11-22 10:00:00 UTC", "2026-11-22 10:00:00 UTC"),
-    ("P0123456789abcdef", "P0123456789abcdef"), ("138****5678", "138****5678"), (None, "null"), ("true", "true"),
+    ("P0123456789abcdef", "P0123456789abcdef"), ("tmall:3000000000000000001", "tmall:3000000000000000001"),
+    ("mp_openid:o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "m******M"), ("138****5678", "138****5678"), (None, "null"), ("true", "true"),
 ])
 def test_a_sample_value_is_masked_by_its_shape(value, shown):
     assert mask_value(value) == shown
