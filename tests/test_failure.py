@@ -27,6 +27,7 @@ done fails 2 or 1 (the file changes although the run died).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -174,10 +175,13 @@ def killed_runs(clean_landing, tmp_path_factory):
 
     reference = root / "reference"  # the same two nights, uninterrupted
     from dagster_project.publish import publish_marts
-    from tests.warehouse import dbt, ingest_landing
+    from dagster_project.bronze import ingest_source
+    from sources.contracts import load_contracts
+    from tests.warehouse import LOADED_AT, dbt
 
-    for night in (root / "first_landing", landing):
-        ingest_landing(night, reference)
+    for night, loaded_at in ((root / "first_landing", LOADED_AT), (landing, LOADED_AT + dt.timedelta(days=1))):
+        for contract in load_contracts().values():  # a later load time: the incremental staging sees the new files
+            assert not ingest_source(contract, night, reference / "bronze", loaded_at).unreadable
         dbt(reference, "build", dbt_vars={"as_of_date": AS_OF})
     publish_marts(reference / "warehouse.duckdb", reference / "serving.duckdb")
     return warehouse, reference, seen, first_night, root / "first_night.duckdb"
