@@ -8,7 +8,9 @@ siyu run        generate the demo landing (fixed seed) unless LANDING_DIR is set
 siyu backfill   the same job for the export dates --from..--to only (one run; dbt builds once);
                 --full-refresh re-reads those dates' files even when unchanged
 siyu erase      erase a person (PIPL art. 47) by --phone/--openid/--unionid/--member-id through the
-                ``erase_person`` job; prints the audit record (keyed hashes only)
+                ``erase_person`` job; prints the audit record (keyed hashes only). The identifiers go
+                to a restricted request file, the job gets its id; --request-only writes the file
+                for a launch from the UI, --request-id runs an existing one
 siyu retention  delete landing folders and bronze partitions past LANDING_RETENTION_DAYS /
                 BRONZE_RETENTION_DAYS (``enforce_retention`` job); --dry-run lists them only
 siyu explain    why an identifier (--phone/--openid/--unionid/--member-id/--order ...) belongs to its
@@ -124,8 +126,20 @@ def _erase(args: argparse.Namespace) -> bool:
 
     import dagster as dg
 
-    config = {"phones": args.phone, "openids": args.openid, "unionids": args.unionid, "member_ids": args.member_id,
-              "as_of_date": args.as_of}
+    from dagster_project import settings
+    from dagster_project.privacy.erasure import ErasureRequest, read_request, request_path, write_request
+
+    if args.request_id:
+        read_request(settings.warehouse_dir(), args.request_id)  # it exists and is well-formed, before a run
+    # the identifiers go to a file only the warehouse's owner reads; Dagster gets the request id
+    request_id = args.request_id or write_request(
+        settings.warehouse_dir(), ErasureRequest(args.phone, args.openid, args.unionid, args.member_id))
+    if args.request_only:
+        print(f"erasure request {request_id} written to {request_path(settings.warehouse_dir(), request_id)}")
+        print("launch it from the UI: Jobs -> erase_person -> Launchpad, config:")
+        print(f"ops:\n  find_and_erase:\n    config:\n      request_id: {request_id}")
+        return True
+    config = {"request_id": request_id, "as_of_date": args.as_of}
     run_config = {"ops": {"find_and_erase": {"config": config}},
                   "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with dg.DagsterInstance.get() as instance, dg.execute_job(
@@ -135,6 +149,7 @@ def _erase(args: argparse.Namespace) -> bool:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
                     print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
+            print(f"the request is kept: run it again with `siyu erase --request-id {request_id}`", file=sys.stderr)
             return False
         print("\nerasure audit record (also appended to $WAREHOUSE_DIR/privacy/erasure_audit.jsonl):")
         print(json.dumps(result.output_for_node("republish_and_audit"), ensure_ascii=False, indent=2))
@@ -231,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     for flag in ("--phone", "--openid", "--unionid", "--member-id"):
         erase.add_argument(flag, action="append", default=[], help="repeatable")
     erase.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="as-of date of the rebuild")
+    erase.add_argument("--request-only", action="store_true",
+                       help="only write the request file and print its id (to launch erase_person from the UI)")
+    erase.add_argument("--request-id", default=None, help="run an existing request file privacy/requests/<id>.json")
     retention = sub.add_parser("retention", help="delete landing folders and bronze partitions past retention")
     retention.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     explain = sub.add_parser("explain", help="why an identifier belongs to its person (reads warehouse.duckdb)")
@@ -261,10 +279,14 @@ def main(argv: list[str] | None = None) -> int:
         _ensure_dagster_home()
         return 0 if _retention(args.dry_run) else 1
     elif args.command == "erase":
-        if not (args.phone or args.openid or args.unionid or args.member_id):
-            parser.error("name at least one identifier")
+        named = bool(args.phone or args.openid or args.unionid or args.member_id)
+        if named == bool(args.request_id):
+            parser.error("name at least one identifier, or give --request-id (not both)")
         _ensure_dagster_home()
-        return 0 if _erase(args) else 1
+        try:
+            return 0 if _erase(args) else 1
+        except (ValueError, FileNotFoundError) as exc:  # a bad request: its message names no identifier
+            sys.exit(f"siyu erase: {exc}")
     elif args.command == "backfill":
         if args.first > args.last:
             parser.error("--from is after --to")

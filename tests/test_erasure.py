@@ -147,11 +147,16 @@ def erasure(clean_landing, tmp_path_factory):
         env.setenv("WAREHOUSE_DIR", str(warehouse))
         env.setenv("AS_OF_DATE", AS_OF)
         from dagster_project.definitions import defs
+        from dagster_project.privacy.erasure import ErasureRequest, request_path, write_request
 
+        request_id = write_request(warehouse, ErasureRequest(phones=[spoken]))
+        request_file = request_path(warehouse, request_id)
+        request_mode = request_file.stat().st_mode & 0o777, request_file.parent.stat().st_mode & 0o777
         job = defs.resolve_job_def("erase_person")
         with dg.DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(
-                instance=instance, run_config={"ops": {"find_and_erase": {"config": {"phones": [spoken]}}}})
+                instance=instance, run_config={"ops": {"find_and_erase": {"config": {"request_id": request_id}}}})
+            run_config = instance.get_run_by_id(result.run_id).run_config
     record = result.output_for_node("republish_and_audit")
     after = {"hits": everywhere(warehouse, terms), "bronze": _bronze_frames(warehouse / "bronze"),
              **{t: _serving(warehouse, t) for t in PERSON_TABLES}}
@@ -159,7 +164,8 @@ def erasure(clean_landing, tmp_path_factory):
     erased_on_reingest = _build(landing, warehouse, full_refresh=True)  # every old export, again
     reingested = {"hits": everywhere(warehouse, terms), "bronze": _bronze_frames(warehouse / "bronze")}
     return dict(warehouse=warehouse, person_id=person_id, identifiers=identifiers, terms=terms, before=before,
-                after=after, record=record, reingested=reingested, erased_on_reingest=erased_on_reingest)
+                after=after, record=record, reingested=reingested, erased_on_reingest=erased_on_reingest,
+                request=dict(id=request_id, mode=request_mode, left=request_file.exists(), run_config=run_config))
 
 
 def test_the_person_was_everywhere_before(erasure):
@@ -226,6 +232,33 @@ def test_the_audit_record_counts_rows_without_a_plain_identifier(erasure):
     deny = pl.read_parquet(warehouse / "privacy" / "deny_list.parquet")
     assert deny.height == identities  # one keyed hash per identifier of the person
     assert not deny.select(pl.col("identifier_hash").str.contains_any(erasure["terms"]).any()).item()
+
+
+def test_the_job_gets_only_a_request_id_and_the_request_file_is_restricted_then_deleted(erasure):
+    request = erasure["request"]
+    assert request["run_config"]["ops"]["find_and_erase"]["config"] == {"request_id": request["id"]}
+    assert erasure["record"]["request_id"] == request["id"]
+    assert request["mode"] == (0o600, 0o700)  # owner only, while it exists
+    assert not request["left"]  # the plain identifiers are gone with the completed request
+
+
+def test_a_request_file_dropped_by_hand_is_read_and_checked(tmp_path):
+    from dagster_project.privacy.erasure import read_request, request_path
+
+    folder = tmp_path / "privacy" / "requests"
+    folder.mkdir(parents=True)
+    (folder / "ticket-42.json").write_text('{"phones": "138 1234 5678", "unionids": ["o6_x"]}', encoding="utf-8")
+    request = read_request(tmp_path, "ticket-42")
+    assert request.typed_values() == [("phone", "+8613812345678"), ("unionid", "o6_x")]
+    assert (folder / "ticket-42.json").stat().st_mode & 0o777 == 0o600
+    (folder / "bad.json").write_text('{"phone_numbers": ["13812345678"]}', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown field") as bad:
+        read_request(tmp_path, "bad")
+    assert "13812345678" not in str(bad.value)
+    with pytest.raises(FileNotFoundError, match="no erasure request 'gone'"):
+        read_request(tmp_path, "gone")
+    with pytest.raises(ValueError, match="not a file name"):
+        request_path(tmp_path, "../../etc/passwd")
 
 
 def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):

@@ -33,7 +33,9 @@ def _pick_days(days: list[str]) -> list[str]:
 
 
 def _files(root: Path) -> dict[str, int]:
-    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+    """Data files and their mtimes (the writer lock file, taken by every writing run, is no data)."""
+    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*")
+            if p.is_file() and p.name != ".writer.lock"}
 
 
 def _materialize(dry_run: bool):

@@ -62,7 +62,7 @@ def query(warehouse: Path, sql: str) -> pl.DataFrame:
 
 
 # when a run happened, not what it computed
-RUN_STAMPS = {("clv_model_params", "fitted_at")}
+RUN_STAMPS = {("clv_model_params", "fitted_at"), ("person_id_merges", "merged_at")}
 
 
 def marts_differences(left: Path, right: Path, skip_tables: tuple[str, ...] = (),

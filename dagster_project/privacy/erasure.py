@@ -18,6 +18,11 @@ refunds and ERP lines of the person's orders go too.
 The audit record (``privacy/erasure_audit.jsonl``) holds what was requested (identifier
 types and keyed hashes), when, and how many rows each layer lost: never a plain
 identifier.
+
+The request itself reaches the Dagster job only by its id: the identifiers are in a
+restricted file ``privacy/requests/<request id>.json`` (mode 0600, folder 0700) written by
+``siyu erase`` or dropped there by an operator, so Dagster's run storage (run config, tags,
+logs) never holds them. The file is deleted once the audit record is written.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from dagster_project.rules.pseudonymize import pseudonym_key, pseudonymize
 from sources.contracts import Contract
 
 PRIVACY_DIR = "privacy"
+REQUESTS_DIR = "requests"
+REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 DENY_LIST = "deny_list.parquet"
 AUDIT_LOG = "erasure_audit.jsonl"
 DENY_SCHEMA = {"identifier_hash": pl.String, "request_id": pl.String, "erased_at": pl.Datetime("us", "UTC")}
@@ -55,6 +62,64 @@ REQUEST_TYPES = {
 
 def privacy_dir(warehouse_dir: Path) -> Path:
     return warehouse_dir / PRIVACY_DIR
+
+
+def requests_dir(warehouse_dir: Path) -> Path:
+    return privacy_dir(warehouse_dir) / REQUESTS_DIR
+
+
+def new_request_id(now: dt.datetime | None = None) -> str:
+    return f"E{(now or dt.datetime.now(dt.UTC)):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def request_path(warehouse_dir: Path, request_id: str) -> Path:
+    if not REQUEST_ID.match(request_id) or ".." in request_id:
+        raise ValueError(f"erasure request id {request_id!r} is not a file name (letters, digits, _ . -)")
+    return requests_dir(warehouse_dir) / f"{request_id}.json"
+
+
+def write_request(warehouse_dir: Path, request: ErasureRequest, request_id: str | None = None) -> str:
+    """Store the request where only its owner can read it; returns its id (what the job is given)."""
+    request.typed_values()  # an empty request or a non-phone fails here, before anything is written
+    request_id = request_id or new_request_id()
+    path = request_path(warehouse_dir, request_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(asdict(request), out, ensure_ascii=False)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+    return request_id
+
+
+def read_request(warehouse_dir: Path, request_id: str) -> ErasureRequest:
+    """The request of a file ``privacy/requests/<request_id>.json``: ``{"phones": [...], "openids": [...],
+    "unionids": [...], "member_ids": [...]}`` (any of them; a single string is one value)."""
+    path = request_path(warehouse_dir, request_id)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no erasure request {request_id!r} in {path.parent}: write it with `siyu erase --request-only ...` "
+            "or put the file there (a completed request's file is deleted: see erasure_audit.jsonl)")
+    os.chmod(path, 0o600)  # a file dropped by hand: readable by its owner only from now on
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"erasure request {path.name} is not JSON: line {exc.lineno}") from None  # type: ignore[attr-defined]
+    fields = ("phones", "openids", "unionids", "member_ids")
+    unknown = sorted(set(data) - set(fields)) if isinstance(data, dict) else ["(not an object)"]
+    if unknown:
+        raise ValueError(f"erasure request {path.name}: unknown field(s) {unknown}; expected {list(fields)}")
+    values = {f: [data[f]] if isinstance(data.get(f), str) else list(data.get(f) or []) for f in fields}
+    if not all(isinstance(v, str) for vs in values.values() for v in vs):
+        raise ValueError(f"erasure request {path.name}: every identifier must be a string")
+    return ErasureRequest(**values)
+
+
+def remove_request(warehouse_dir: Path, request_id: str) -> None:
+    request_path(warehouse_dir, request_id).unlink(missing_ok=True)
 
 
 def denied_hash(value: str, key: bytes) -> str:
@@ -338,7 +403,8 @@ class ErasureRecord:
 
 
 def start_erasure(warehouse_dir: Path, bronze_root: Path, contracts: dict[str, Contract],
-                  request: ErasureRequest, now: dt.datetime | None = None) -> tuple[ErasureRecord, Person]:
+                  request: ErasureRequest, now: dt.datetime | None = None,
+                  request_id: str | None = None) -> tuple[ErasureRecord, Person]:
     """Find the person, deny their identifiers, rewrite bronze and forget the warehouse state.
 
     The caller then rebuilds the warehouse from bronze, republishes serving and calls
@@ -346,7 +412,7 @@ def start_erasure(warehouse_dir: Path, bronze_root: Path, contracts: dict[str, C
     bronze rewrite uses the whole deny-list."""
     key = pseudonym_key()
     now = now or dt.datetime.now(dt.UTC)
-    request_id = f"E{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
+    request_id = request_id or new_request_id(now)
     warehouse_db = warehouse_dir / settings.WAREHOUSE_DB
     person = find_person(warehouse_db, request)
     hashes = {denied_hash(v, key) for v in person.denied_values()}

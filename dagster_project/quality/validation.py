@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from dagster_project import settings
+from dagster_project.rules.masking import mask_text, mask_value
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -457,10 +458,10 @@ def _failure(res, int_columns: set[str]) -> dict:
 def _exception_message(res) -> str | None:
     info = res.exception_info or {}
     if info.get("raised_exception"):
-        return str(info.get("exception_message"))
+        return mask_text(str(info.get("exception_message")))
     for value in info.values():
         if isinstance(value, dict) and value.get("raised_exception"):
-            return str(value.get("exception_message"))
+            return mask_text(str(value.get("exception_message")))
     return None
 
 
@@ -473,15 +474,20 @@ def _value_columns(kwargs: dict) -> list[str]:
 
 
 def _render_value(value: Any, cols: list[str], int_columns: set[str]) -> str:
+    """A failing value as shown in the check's metadata: masked (dagster_project.rules.masking), since
+    every UI user reads it; the row is found by its ``file:row`` in bronze."""
+    def shown(v: Any, column: str | None) -> str:
+        return mask_value(_scalar(v, column in int_columns))
+
     if isinstance(value, dict):
-        text = ", ".join(f"{k}={_scalar(v, k in int_columns)}" for k, v in value.items())
+        text = ", ".join(f"{k}={shown(v, k)}" for k, v in value.items())
     elif isinstance(value, (tuple, list)) and len(value) == len(cols) and len(cols) > 1:
         if cols[0] == EXPORT_WINDOW_END:  # the window end is context, the value is column B
-            text = f"{cols[1]}={_scalar(value[1], False)} (window end {_scalar(value[0], False)})"
+            text = f"{cols[1]}={shown(value[1], None)} (window end {shown(value[0], None)})"
         else:
-            text = ", ".join(f"{c}={_scalar(v, c in int_columns)}" for c, v in zip(cols, value))
+            text = ", ".join(f"{c}={shown(v, c)}" for c, v in zip(cols, value))
     else:
-        text = _scalar(value, bool(cols) and cols[0] in int_columns)
+        text = shown(value, cols[0] if cols else None)
     return text if len(text) <= _MAX_SAMPLE_CHARS else text[:_MAX_SAMPLE_CHARS - 1] + "…"
 
 
@@ -490,7 +496,7 @@ def _render_row(idx: Any) -> str:
         file, row = idx.get("_source_file"), idx.get("_row_number")
         if file is not None or row is not None:
             return f"{_scalar(file, False)}:{_scalar(row, True)}"
-        return ", ".join(f"{k}={_scalar(v, False)}" for k, v in idx.items())
+        return ", ".join(f"{k}={mask_value(_scalar(v, False))}" for k, v in idx.items())
     return f"index {idx}"
 
 

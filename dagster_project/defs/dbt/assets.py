@@ -182,11 +182,15 @@ def annotated(events: list, invocation) -> list:
 
 
 def failing_rows_markdown(con: duckdb.DuckDBPyConnection, test_sql: str, limit: int = 5) -> str:
+    """Up to ``limit`` rows the test's query returned, masked: every UI user reads check metadata."""
+    from dagster_project.rules.masking import mask_frame, mask_text
+
     try:
-        frame = con.sql(f"select * from ({test_sql}) as failing limit {limit}").pl()
+        # a cursor: the row counts' results are still open on ``con`` (DuckDB refuses more work on it)
+        frame = con.cursor().sql(f"select * from ({test_sql}) as failing limit {limit}").pl()
     except duckdb.Error as exc:
-        return f"could not sample the failing rows: {exc}"
-    return markdown_table(frame)
+        return mask_text(f"could not sample the failing rows: {exc}")
+    return markdown_table(mask_frame(frame))
 
 
 def dbt_resource() -> DbtCliResource:

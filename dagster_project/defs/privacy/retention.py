@@ -10,6 +10,8 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.lib.markdown import markdown_table
+from dagster_project.defs.common.writer_lock import writer_executor
+from dagster_project.lib.markdown import markdown_table
 
 
 class RetentionConfig(dg.Config):
@@ -56,7 +58,7 @@ def expired_exports(context: dg.AssetExecutionContext, config: RetentionConfig) 
 
 
 retention_job = dg.define_asset_job(
-    "enforce_retention", selection=[expired_exports], executor_def=dg.in_process_executor,
+    "enforce_retention", selection=[expired_exports], executor_def=writer_executor,
     tags={"siyu/warehouse": "writer"},  # never deletes bronze under a running nightly run
     description="Delete landing folders and bronze partitions past their retention period.",
 )
