@@ -59,8 +59,18 @@ def _ensure_demo_landing(persons: int, seed: int, operator_landing: bool) -> Non
     from sources.generator.__main__ import main as generate
 
     print(f"generating the demo landing ({persons} persons, seed {seed}) in {landing} ...", flush=True)
-    generate(["--seed", str(seed), "--persons", str(persons), "--out", str(landing),
-              "--as-of", settings.as_of_date().isoformat()])
+    generate(
+        [
+            "--seed",
+            str(seed),
+            "--persons",
+            str(persons),
+            "--out",
+            str(landing),
+            "--as-of",
+            settings.as_of_date().isoformat(),
+        ]
+    )
     marker.write_text(wanted, encoding="utf-8")
 
 
@@ -106,8 +116,13 @@ def _run_job(dates: tuple[dt.date, dt.date] | None = None, full_refresh: bool = 
     if full_refresh:
         run_config["ops"] = {name: {"config": {"full_refresh": True}} for name in ingesting}
     with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(dg.reconstructable(nightly_job_def), instance=instance, run_config=run_config,
-                                tags=tags, asset_selection=selection)
+        result = dg.execute_job(
+            dg.reconstructable(nightly_job_def),
+            instance=instance,
+            run_config=run_config,
+            tags=tags,
+            asset_selection=selection,
+        )
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
@@ -133,23 +148,30 @@ def _erase(args: argparse.Namespace) -> bool:
         read_request(settings.warehouse_dir(), args.request_id)  # it exists and is well-formed, before a run
     # the identifiers go to a file only the warehouse's owner reads; Dagster gets the request id
     request_id = args.request_id or write_request(
-        settings.warehouse_dir(), ErasureRequest(args.phone, args.openid, args.unionid, args.member_id))
+        settings.warehouse_dir(), ErasureRequest(args.phone, args.openid, args.unionid, args.member_id)
+    )
     if args.request_only:
         print(f"erasure request {request_id} written to {request_path(settings.warehouse_dir(), request_id)}")
         print("launch it from the UI: Jobs -> erase_person -> Launchpad, config:")
         print(f"ops:\n  find_and_erase:\n    config:\n      request_id: {request_id}")
         return True
     config = {"request_id": request_id, "as_of_date": args.as_of}
-    run_config = {"ops": {"find_and_erase": {"config": config}},
-                  "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    with dg.DagsterInstance.get() as instance, dg.execute_job(
-        dg.reconstructable(erase_job_def), instance=instance, run_config=run_config
-    ) as result:
+    run_config = {
+        "ops": {"find_and_erase": {"config": config}},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
+    with (
+        dg.DagsterInstance.get() as instance,
+        dg.execute_job(dg.reconstructable(erase_job_def), instance=instance, run_config=run_config) as result,
+    ):
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
                     print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
-            print(f"the request is kept: run it again with `siyu erase --request-id {request_id}`", file=sys.stderr)
+            print(
+                f"the request is kept: run it again with `siyu erase --request-id {request_id}`",
+                file=sys.stderr,
+            )
             return False
         print("\nerasure audit record (also appended to $WAREHOUSE_DIR/privacy/erasure_audit.jsonl):")
         print(json.dumps(result.output_for_node("republish_and_audit"), ensure_ascii=False, indent=2))
@@ -165,10 +187,14 @@ def retention_job_def():
 def _retention(dry_run: bool) -> bool:
     import dagster as dg
 
-    run_config = {"ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}},
-                  "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    run_config = {
+        "ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
     with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(dg.reconstructable(retention_job_def), instance=instance, run_config=run_config)
+        result = dg.execute_job(
+            dg.reconstructable(retention_job_def), instance=instance, run_config=run_config
+        )
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.step_key:
@@ -199,9 +225,8 @@ def summary_lines() -> list[str]:
     """Rows and rejects per source, read from bronze (the source of truth for ingestion)."""
     import polars as pl
 
-    from dagster_project.bronze import layout
-
     from dagster_project import settings
+    from dagster_project.bronze import layout
     from sources.contracts import load_contracts
 
     bronze = settings.bronze_dir()
@@ -213,9 +238,12 @@ def summary_lines() -> list[str]:
         rows = pl.scan_parquet([str(p) for p in paths]).select(pl.len()).collect().item() if paths else 0
         rejects_glob = layout.rejects_dir(bronze, source) / layout.DATA_FILES
         try:
-            rejected = pl.scan_parquet(str(rejects_glob)).select(
-                pl.struct("source_file", "row_number").n_unique()
-            ).collect().item()
+            rejected = (
+                pl.scan_parquet(str(rejects_glob))
+                .select(pl.struct("source_file", "row_number").n_unique())
+                .collect()
+                .item()
+            )
         except (FileNotFoundError, pl.exceptions.ComputeError):
             rejected = 0
         lines.append(f"{source:<18} {files:>6} {rows:>10} {rejected:>14}")
@@ -239,21 +267,46 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--persons", type=int, default=DEMO_PERSONS)
     run.add_argument("--seed", type=int, default=DEMO_SEED)
     backfill = sub.add_parser("backfill", help="re-run the export dates FROM..TO (one run)")
-    backfill.add_argument("--from", dest="first", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
-    backfill.add_argument("--to", dest="last", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument(
+        "--from", dest="first", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD"
+    )
+    backfill.add_argument(
+        "--to", dest="last", type=dt.date.fromisoformat, required=True, metavar="YYYY-MM-DD"
+    )
     backfill.add_argument("--full-refresh", action="store_true", help="re-read files even when unchanged")
-    erase = sub.add_parser("erase", help="erase a person from bronze, the warehouse and serving (PIPL art. 47)")
+    erase = sub.add_parser(
+        "erase", help="erase a person from bronze, the warehouse and serving (PIPL art. 47)"
+    )
     for flag in ("--phone", "--openid", "--unionid", "--member-id"):
         erase.add_argument(flag, action="append", default=[], help="repeatable")
     erase.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="as-of date of the rebuild")
-    erase.add_argument("--request-only", action="store_true",
-                       help="only write the request file and print its id (to launch erase_person from the UI)")
-    erase.add_argument("--request-id", default=None, help="run an existing request file privacy/requests/<id>.json")
-    retention = sub.add_parser("retention", help="delete landing folders and bronze partitions past retention")
-    retention.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
-    explain = sub.add_parser("explain", help="why an identifier belongs to its person (reads warehouse.duckdb)")
+    erase.add_argument(
+        "--request-only",
+        action="store_true",
+        help="only write the request file and print its id (to launch erase_person from the UI)",
+    )
+    erase.add_argument(
+        "--request-id", default=None, help="run an existing request file privacy/requests/<id>.json"
+    )
+    retention = sub.add_parser(
+        "retention", help="delete landing folders and bronze partitions past retention"
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="list what would be deleted, delete nothing"
+    )
+    explain = sub.add_parser(
+        "explain", help="why an identifier belongs to its person (reads warehouse.duckdb)"
+    )
     named = explain.add_mutually_exclusive_group(required=True)
-    for flag in ("--phone", "--openid", "--unionid", "--member-id", "--external-userid", "--tmall-buyer", "--order"):
+    for flag in (
+        "--phone",
+        "--openid",
+        "--unionid",
+        "--member-id",
+        "--external-userid",
+        "--tmall-buyer",
+        "--order",
+    ):
         named.add_argument(flag)
     sub.add_parser("summary", help="print rows and rejects per source")
     sub.add_parser("home", help="write $DAGSTER_HOME/dagster.yaml if missing")
@@ -307,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("\n".join(summary_lines()))
     if not ok:
-        print("\nthe run FAILED: see the messages above or the run in the Dagster UI (make ui)", file=sys.stderr)
+        print(
+            "\nthe run FAILED: see the messages above or the run in the Dagster UI (make ui)", file=sys.stderr
+        )
     return 0 if ok else 1
 
 

@@ -38,7 +38,14 @@ REPO_ROOT = EXPECTATIONS_DIR.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from sources.contracts import LINEAGE_COLUMNS, TIMESTAMP_TYPES, Contract, Limits, load_contracts, load_vocabularies  # noqa: E402
+from sources.contracts import (  # noqa: E402 (the repository root is put on sys.path above)
+    LINEAGE_COLUMNS,
+    TIMESTAMP_TYPES,
+    Contract,
+    Limits,
+    load_contracts,
+    load_vocabularies,
+)  # noqa: E402
 
 SUITE_FORMAT_VERSION = 1
 
@@ -85,11 +92,18 @@ SHA256_HEX = r"^[0-9a-f]{64}$"
 # --- named id formats ----------------------------------------------------------------------
 # A contract's ``quality.formats.<column>`` names one of these (``format: wx_id``) or gives its
 # own ``regex``.
-FORMATS = {"wx_id": WX_ID, "digits_id": DIGITS_ID, "digits_sku": DIGITS_SKU, "token_id": TOKEN_ID,
-           "opaque_id": OPAQUE_ID, "wecom_userid": WECOM_USERID}
+FORMATS = {
+    "wx_id": WX_ID,
+    "digits_id": DIGITS_ID,
+    "digits_sku": DIGITS_SKU,
+    "token_id": TOKEN_ID,
+    "opaque_id": OPAQUE_ID,
+    "wecom_userid": WECOM_USERID,
+}
 
 
 # --- helpers ------------------------------------------------------------------------------
+
 
 def _exp(expectation_type: str, severity: str, why: str, **kwargs: Any) -> dict:
     if severity not in ("error", "warning"):
@@ -104,8 +118,7 @@ def _exp(expectation_type: str, severity: str, why: str, **kwargs: Any) -> dict:
 
 def _eq(column: str, value: Any) -> dict:
     """A GX 1.x row condition `column == value` (serialised form)."""
-    return {"type": "comparison", "column": {"name": column}, "operator": "==",
-            "parameter": value}
+    return {"type": "comparison", "column": {"name": column}, "operator": "==", "parameter": value}
 
 
 def _is_null(column: str) -> dict:
@@ -113,11 +126,16 @@ def _is_null(column: str) -> dict:
 
 
 def _paid_after(paid: str, created: str) -> dict:
-    return _exp("expect_column_pair_values_a_to_be_greater_than_b", "warning",
-                f"{paid} cannot precede {created} (both Beijing wall time read as UTC; an "
-                "Excel re-save drops seconds on both, which keeps the order).",
-                column_A=paid, column_B=created, or_equal=True,
-                ignore_row_if="either_value_is_missing")
+    return _exp(
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "warning",
+        f"{paid} cannot precede {created} (both Beijing wall time read as UTC; an "
+        "Excel re-save drops seconds on both, which keeps the order).",
+        column_A=paid,
+        column_B=created,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+    )
 
 
 def bronze_columns(contract: Contract) -> list[str]:
@@ -131,85 +149,155 @@ def _derived(contract: Contract, rules: dict) -> list[dict]:
     has_timestamps = any(c.type in TIMESTAMP_TYPES for c in contract.columns)
     derived_cols = [EXPORT_WINDOW_END] if has_timestamps else []
     out = [
-        _exp("expect_table_columns_to_match_set", "error",
-             "Bronze schema derived from the contract (columns, _raw/_normalized/_is_masked "
-             "companions, lineage, _extra) plus the helper columns validate_bronze adds "
-             f"({', '.join(derived_cols) or 'none'}); a missing or extra column means the "
-             "ingestion and the contract have drifted.",
-             column_set=bronze_columns(contract) + derived_cols, exact_match=True),
+        _exp(
+            "expect_table_columns_to_match_set",
+            "error",
+            "Bronze schema derived from the contract (columns, _raw/_normalized/_is_masked "
+            "companions, lineage, _extra) plus the helper columns validate_bronze adds "
+            f"({', '.join(derived_cols) or 'none'}); a missing or extra column means the "
+            "ingestion and the contract have drifted.",
+            column_set=bronze_columns(contract) + derived_cols,
+            exact_match=True,
+        ),
     ]
     for col in contract.required_columns:
         key = "record key" if col.name in contract.record_key else "required column"
-        out.append(_exp("expect_column_values_to_not_be_null", "error",
-                        f"{col.name} is a {key} of the contract: a row without it must have "
-                        "gone to audit.rejects, not to bronze.", column=col.name))
+        out.append(
+            _exp(
+                "expect_column_values_to_not_be_null",
+                "error",
+                f"{col.name} is a {key} of the contract: a row without it must have "
+                "gone to audit.rejects, not to bronze.",
+                column=col.name,
+            )
+        )
     for lineage in LINEAGE_COLUMNS:
-        out.append(_exp("expect_column_values_to_not_be_null", "error",
-                        "Lineage is set by the ingestion on every row; without it a row "
-                        "cannot be traced or deduplicated (latest export wins).",
-                        column=lineage))
+        out.append(
+            _exp(
+                "expect_column_values_to_not_be_null",
+                "error",
+                "Lineage is set by the ingestion on every row; without it a row "
+                "cannot be traced or deduplicated (latest export wins).",
+                column=lineage,
+            )
+        )
     out += [
-        _exp("expect_column_values_to_match_regex", "error",
-             "_source_file is <source>/<export_date>/<file> relative to the landing root.",
-             column="_source_file", regex=rf"^{source}/\d{{4}}-\d{{2}}-\d{{2}}/.+$"),
-        _exp("expect_column_values_to_be_between", "error",
-             "_row_number is the 1-based data row (JSON Lines: line number).",
-             column="_row_number", min_value=1),
-        _exp("expect_column_values_to_match_regex", "error",
-             "_file_sha256 is the hex SHA-256 of the landing file (re-drop detection).",
-             column="_file_sha256", regex=SHA256_HEX),
+        _exp(
+            "expect_column_values_to_match_regex",
+            "error",
+            "_source_file is <source>/<export_date>/<file> relative to the landing root.",
+            column="_source_file",
+            regex=rf"^{source}/\d{{4}}-\d{{2}}-\d{{2}}/.+$",
+        ),
+        _exp(
+            "expect_column_values_to_be_between",
+            "error",
+            "_row_number is the 1-based data row (JSON Lines: line number).",
+            column="_row_number",
+            min_value=1,
+        ),
+        _exp(
+            "expect_column_values_to_match_regex",
+            "error",
+            "_file_sha256 is the hex SHA-256 of the landing file (re-drop detection).",
+            column="_file_sha256",
+            regex=SHA256_HEX,
+        ),
     ]
     for col in contract.columns:
         if col.type in TIMESTAMP_TYPES:
             out += _timestamp_checks(col.name)
         elif col.type == "phone":
             out += [
-                _exp("expect_column_values_to_match_regex", "warning",
-                     "A normalised phone is E.164 (+86 and 11 digits for the mainland); "
-                     "anything else would be a bad identity join key.",
-                     column=f"{col.name}_normalized", regex=PHONE_E164),
-                _exp("expect_column_values_to_match_regex", "warning",
-                     "Mainland numbers start 13-19 after +86; others keep their country "
-                     "code. An implausible number joins people it should not.",
-                     column=f"{col.name}_normalized", regex=PHONE_PLAUSIBLE),
-                _exp("expect_column_values_to_be_null", "warning",
-                     "A masked phone (* inside) is never a join key, so it has no "
-                     "normalised form.", column=f"{col.name}_normalized",
-                     row_condition=_eq(f"{col.name}_is_masked", True)),
+                _exp(
+                    "expect_column_values_to_match_regex",
+                    "warning",
+                    "A normalised phone is E.164 (+86 and 11 digits for the mainland); "
+                    "anything else would be a bad identity join key.",
+                    column=f"{col.name}_normalized",
+                    regex=PHONE_E164,
+                ),
+                _exp(
+                    "expect_column_values_to_match_regex",
+                    "warning",
+                    "Mainland numbers start 13-19 after +86; others keep their country "
+                    "code. An implausible number joins people it should not.",
+                    column=f"{col.name}_normalized",
+                    regex=PHONE_PLAUSIBLE,
+                ),
+                _exp(
+                    "expect_column_values_to_be_null",
+                    "warning",
+                    "A masked phone (* inside) is never a join key, so it has no normalised form.",
+                    column=f"{col.name}_normalized",
+                    row_condition=_eq(f"{col.name}_is_masked", True),
+                ),
             ]
         elif col.type == "json":
-            out.append(_exp("expect_column_values_to_be_json_parseable", "warning",
-                            "Nested lists are kept as JSON text; unparseable text loses "
-                            "the nested records (staff, tags, members).", column=col.name))
+            out.append(
+                _exp(
+                    "expect_column_values_to_be_json_parseable",
+                    "warning",
+                    "Nested lists are kept as JSON text; unparseable text loses "
+                    "the nested records (staff, tags, members).",
+                    column=col.name,
+                )
+            )
     # Uniqueness of the record key within one export file.
-    out.append(_exp("expect_compound_columns_to_be_unique", rules["unique"]["severity"],
-                    "Record key unique within one export file: " + rules["unique"]["why"],
-                    column_list=list(contract.record_key) + ["_source_file"],
-                    ignore_row_if="any_value_is_missing"))
+    out.append(
+        _exp(
+            "expect_compound_columns_to_be_unique",
+            rules["unique"]["severity"],
+            "Record key unique within one export file: " + rules["unique"]["why"],
+            column_list=list(contract.record_key) + ["_source_file"],
+            ignore_row_if="any_value_is_missing",
+        )
+    )
     return out
 
 
 def _timestamp_checks(column: str) -> list[dict]:
     return [
-        _exp("expect_column_values_to_be_between", "warning",
-             "Nothing in these exports predates 2000: an earlier value is a row whose "
-             "timestamp was mis-parsed (epoch seconds read as ms, an Excel serial).",
-             column=column, min_value=EARLIEST_TIMESTAMP),
-        _exp("expect_column_pair_values_a_to_be_greater_than_b", "warning",
-             "A record cannot be later than the end of the export's Beijing day "
-             "(_export_date + 1 day): that row has a mis-read value or its file sits in "
-             "the wrong date folder.", column_A=EXPORT_WINDOW_END, column_B=column,
-             or_equal=True, ignore_row_if="either_value_is_missing"),
-        _exp("expect_column_values_to_be_between", "error",
-             "When most of the column predates 2000 the parse itself is wrong (epoch unit, "
-             "date format), not a row: the whole column would be garbage downstream.",
-             column=column, min_value=EARLIEST_TIMESTAMP, mostly=TIMESTAMP_ERROR_MOSTLY),
-        _exp("expect_column_pair_values_a_to_be_greater_than_b", "error",
-             "When most of the column is after the export day the file sits in the wrong "
-             "date folder (which corrupts latest-export-wins) or days and months are swapped: "
-             "not a bad row.", column_A=EXPORT_WINDOW_END, column_B=column,
-             or_equal=True, ignore_row_if="either_value_is_missing",
-             mostly=TIMESTAMP_ERROR_MOSTLY),
+        _exp(
+            "expect_column_values_to_be_between",
+            "warning",
+            "Nothing in these exports predates 2000: an earlier value is a row whose "
+            "timestamp was mis-parsed (epoch seconds read as ms, an Excel serial).",
+            column=column,
+            min_value=EARLIEST_TIMESTAMP,
+        ),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            "warning",
+            "A record cannot be later than the end of the export's Beijing day "
+            "(_export_date + 1 day): that row has a mis-read value or its file sits in "
+            "the wrong date folder.",
+            column_A=EXPORT_WINDOW_END,
+            column_B=column,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        _exp(
+            "expect_column_values_to_be_between",
+            "error",
+            "When most of the column predates 2000 the parse itself is wrong (epoch unit, "
+            "date format), not a row: the whole column would be garbage downstream.",
+            column=column,
+            min_value=EARLIEST_TIMESTAMP,
+            mostly=TIMESTAMP_ERROR_MOSTLY,
+        ),
+        _exp(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            "error",
+            "When most of the column is after the export day the file sits in the wrong "
+            "date folder (which corrupts latest-export-wins) or days and months are swapped: "
+            "not a bad row.",
+            column_A=EXPORT_WINDOW_END,
+            column_B=column,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            mostly=TIMESTAMP_ERROR_MOSTLY,
+        ),
     ]
 
 
@@ -217,21 +305,51 @@ def _hand_written(contract: Contract, rules: dict) -> list[dict]:
     out: list[dict] = []
     for column, spec in rules.get("formats", {}).items():
         regex = FORMATS[spec["format"]] if "format" in spec else spec["regex"]
-        out.append(_exp("expect_column_values_to_match_regex", spec["severity"], spec["why"],
-                        column=column, regex=regex))
+        out.append(
+            _exp(
+                "expect_column_values_to_match_regex",
+                spec["severity"],
+                spec["why"],
+                column=column,
+                regex=regex,
+            )
+        )
     for column in rules.get("money", []):
-        out.append(_exp("expect_column_values_to_be_between", "warning",
-                        f"Yuan amount between 0 and {MAX_YUAN:,}: a negative or huge value "
-                        "is a refund sign, a fen/yuan mix-up or a shifted column; the row is "
-                        "kept, so it is a warning.",
-                        column=column, min_value=0, max_value=MAX_YUAN))
+        out.append(
+            _exp(
+                "expect_column_values_to_be_between",
+                "warning",
+                f"Yuan amount between 0 and {MAX_YUAN:,}: a negative or huge value "
+                "is a refund sign, a fen/yuan mix-up or a shifted column; the row is "
+                "kept, so it is a warning.",
+                column=column,
+                min_value=0,
+                max_value=MAX_YUAN,
+            )
+        )
     for column, spec in rules.get("ranges", {}).items():
-        out.append(_exp("expect_column_values_to_be_between", spec["severity"], spec["why"],
-                        column=column, min_value=spec["min"], max_value=spec["max"]))
+        out.append(
+            _exp(
+                "expect_column_values_to_be_between",
+                spec["severity"],
+                spec["why"],
+                column=column,
+                min_value=spec["min"],
+                max_value=spec["max"],
+            )
+        )
     for column, spec in rules.get("enums", {}).items():
-        out.append(_exp("expect_column_values_to_be_in_set", spec["severity"], spec["why"],
-                        column=column, value_set=spec["values"] if "values" in spec
-                        else list(load_vocabularies()[spec["vocabulary"]])))
+        out.append(
+            _exp(
+                "expect_column_values_to_be_in_set",
+                spec["severity"],
+                spec["why"],
+                column=column,
+                value_set=spec["values"]
+                if "values" in spec
+                else list(load_vocabularies()[spec["vocabulary"]]),
+            )
+        )
     out += [_expectation(item) for item in rules.get("expectations", [])]
     # Referenced columns must be contract columns (or their companions / lineage).
     allowed = set(bronze_columns(contract)) | set(DERIVED_COLUMNS)
@@ -242,8 +360,10 @@ def _hand_written(contract: Contract, rules: dict) -> list[dict]:
     decimals = {c.name for c in contract.columns if c.type == "decimal"}
     classified = set(rules.get("money", [])) | set(rules.get("ranges", {}))
     if decimals - classified:
-        raise ValueError(f"{contract.source}: classify decimal columns "
-                         f"{sorted(decimals - classified)} under quality: money or ranges")
+        raise ValueError(
+            f"{contract.source}: classify decimal columns "
+            f"{sorted(decimals - classified)} under quality: money or ranges"
+        )
     return out
 
 
@@ -255,8 +375,9 @@ def _expectation(item: dict) -> dict:
     kwargs = dict(item.get("kwargs", {}))
     when = item.get("when")
     if when:
-        kwargs["row_condition"] = (_is_null(when["column"]) if when.get("is_null")
-                                   else _eq(when["column"], when["equals"]))
+        kwargs["row_condition"] = (
+            _is_null(when["column"]) if when.get("is_null") else _eq(when["column"], when["equals"])
+        )
     return _exp(item["type"], item["severity"], item["why"], **kwargs)
 
 
@@ -269,7 +390,9 @@ def _referenced_columns(kwargs: dict) -> list[str]:
 def build_suite(contract: Contract) -> dict:
     rules = contract.quality
     if "unique" not in rules:
-        raise ValueError(f"{contract.source}: the contract's quality: section needs unique: {{severity, why}}")
+        raise ValueError(
+            f"{contract.source}: the contract's quality: section needs unique: {{severity, why}}"
+        )
     has_timestamps = any(c.type in TIMESTAMP_TYPES for c in contract.columns)
     return {
         "name": f"bronze.{contract.source}",
@@ -300,8 +423,9 @@ def suite_path(source: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 when a file on disk differs")
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 when a file on disk differs"
+    )
     args = parser.parse_args(argv)
     suites = build_all()
     stale = []
@@ -312,16 +436,17 @@ def main(argv: list[str] | None = None) -> int:
             stale.append(path.name)
             if not args.check:
                 path.write_text(text, encoding="utf-8")
-    orphans = sorted(p.name for p in EXPECTATIONS_DIR.glob("*.json")
-                     if p.stem not in suites)
+    orphans = sorted(p.name for p in EXPECTATIONS_DIR.glob("*.json") if p.stem not in suites)
     if args.check:
         if stale or orphans:
             print(f"out of date: {stale}; without a contract: {orphans}", file=sys.stderr)
             return 1
         print(f"{len(suites)} suites up to date")
         return 0
-    print(f"wrote {len(stale)} of {len(suites)} suites" +
-          (f"; suites without a contract (delete them): {orphans}" if orphans else ""))
+    print(
+        f"wrote {len(stale)} of {len(suites)} suites"
+        + (f"; suites without a contract (delete them): {orphans}" if orphans else "")
+    )
     return 0
 
 

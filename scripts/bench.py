@@ -42,6 +42,7 @@ TOP_MODELS = 8
 
 # -- pure helpers (tests/test_bench.py) ------------------------------------------------------
 
+
 def step_durations(step_stats) -> dict[str, float]:
     """Seconds per step key from Dagster's step stats (objects with step_key, start_time, end_time)."""
     out = {}
@@ -71,6 +72,7 @@ def model_timings(run_results: dict, top: int = TOP_MODELS) -> dict[str, float]:
 
 def median_of(repeats: list[dict]) -> dict:
     """One scenario's repeats -> medians (wall, run, steps, models) and the largest peak RSS."""
+
     def med(values):
         values = [v for v in values if v is not None]
         return round(statistics.median(values), 2) if values else None
@@ -93,20 +95,28 @@ def median_of(repeats: list[dict]) -> dict:
 
 def table(scenarios: dict[str, dict], steps_shown: int = 6) -> str:
     """The readable summary printed at the end."""
-    lines = [f"{'scenario':<9} {'wall s':>8} {'peak RSS MB':>12} {'in run s':>9} {'outside s':>10}  slowest steps / dbt nodes"]
+    lines = [
+        f"{'scenario':<9} {'wall s':>8} {'peak RSS MB':>12} {'in run s':>9} {'outside s':>10}  slowest steps / dbt nodes"
+    ]
     for name, figures in scenarios.items():
         steps = sorted(figures["steps"].items(), key=lambda item: -(item[1] or 0))[:steps_shown]
         models = [f"{k} {v}" for k, v in figures["top_models"].items() if k != "nodes run"][:4]
-        lines.append(f"{name:<9} {figures['wall_seconds']:>8} {figures['peak_rss_mb']:>12} "
-                     f"{figures['run_seconds'] or '-':>9} {figures['outside_run_seconds'] or '-':>10}  "
-                     + ", ".join(f"{k} {v}" for k, v in steps))
+        lines.append(
+            f"{name:<9} {figures['wall_seconds']:>8} {figures['peak_rss_mb']:>12} "
+            f"{figures['run_seconds'] or '-':>9} {figures['outside_run_seconds'] or '-':>10}  "
+            + ", ".join(f"{k} {v}" for k, v in steps)
+        )
         if models:
-            lines.append(f"{'':<52}dbt: " + ", ".join(models)
-                         + f" ({figures['top_models'].get('nodes run', 0)} nodes run)")
+            lines.append(
+                f"{'':<52}dbt: "
+                + ", ".join(models)
+                + f" ({figures['top_models'].get('nodes run', 0)} nodes run)"
+            )
     return "\n".join(lines)
 
 
 # -- measuring ----------------------------------------------------------------------------
+
 
 def run_measured(argv: list[str], env: dict[str, str], log: Path) -> dict:
     """Wall seconds and peak RSS of a process tree (wait4: the child's rusage includes the
@@ -120,7 +130,10 @@ def run_measured(argv: list[str], env: dict[str, str], log: Path) -> dict:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(argv[:3])} failed ({code}); see {log}")
-    return {"wall_seconds": round(time.perf_counter() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+    return {
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
 
 
 def run_figures(dagster_home: Path, since: float) -> dict:
@@ -165,6 +178,7 @@ def one_run(siyu: str, env: dict[str, str], log: Path) -> dict:
 
 # -- the scenarios ------------------------------------------------------------------------
 
+
 def landing_size(landing: Path) -> tuple[float, int]:
     files = [p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")]
     return round(sum(p.stat().st_size for p in files) / 1e6, 1), len(files)
@@ -195,18 +209,29 @@ def write(report: dict, repeats: dict[str, list[dict]], out: Path) -> None:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.PROJECT_ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=settings.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=20_000, help="persons in the generated landing")
     parser.add_argument("--repeat", type=int, default=3, help="repeats per scenario (the median is reported)")
-    parser.add_argument("--workdir", type=Path, default=settings.PROJECT_ROOT / "data" / "bench",
-                        help="landings are kept here per scale and reused; warehouses are rebuilt")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=settings.PROJECT_ROOT / "data" / "bench",
+        help="landings are kept here per scale and reused; warehouses are rebuilt",
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     base = args.workdir / f"scale_{args.scale}"
@@ -216,24 +241,53 @@ def main(argv: list[str] | None = None) -> int:
     siyu = str(Path(sys.executable).parent / "siyu")
     if not (landing / ".complete").exists():
         print(f"generating {args.scale} persons into {landing} ...", flush=True)
-        run_measured([sys.executable, "-m", "sources.generator", "--seed", str(SEED), "--persons", str(args.scale),
-                      "--out", str(landing), "--as-of", AS_OF, "--quiet"], dict(os.environ), log)
+        run_measured(
+            [
+                sys.executable,
+                "-m",
+                "sources.generator",
+                "--seed",
+                str(SEED),
+                "--persons",
+                str(args.scale),
+                "--out",
+                str(landing),
+                "--as-of",
+                AS_OF,
+                "--quiet",
+            ],
+            dict(os.environ),
+            log,
+        )
         (landing / ".complete").touch()
     give_back(landing, withheld)  # an interrupted earlier bench
     megabytes, files = landing_size(landing)
     last_day = export_dates(landing)[-1]
     day_before = (dt.date.fromisoformat(last_day) - dt.timedelta(days=1)).isoformat()
-    report: dict = {"scale": args.scale, "seed": SEED, "cores": os.cpu_count(), "commit": git_commit(),
-                    "landing_megabytes": megabytes, "landing_files": files, "new_export_date": last_day,
-                    "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    report: dict = {
+        "scale": args.scale,
+        "seed": SEED,
+        "cores": os.cpu_count(),
+        "commit": git_commit(),
+        "landing_megabytes": megabytes,
+        "landing_files": files,
+        "new_export_date": last_day,
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     repeats: dict[str, list[dict]] = {s: [] for s in SCENARIOS}
     out = args.out or settings.PROJECT_ROOT / "artifacts" / f"bench_{args.scale}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     for repeat in range(args.repeat):
         work = base / "run"
         shutil.rmtree(work, ignore_errors=True)
-        env = {**os.environ, "LANDING_DIR": str(landing), "WAREHOUSE_DIR": str(work / "warehouse"),
-               "DAGSTER_HOME": str(work / "dagster_home"), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+        env = {
+            **os.environ,
+            "LANDING_DIR": str(landing),
+            "WAREHOUSE_DIR": str(work / "warehouse"),
+            "DAGSTER_HOME": str(work / "dagster_home"),
+            "GX_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+        }
         hold_back(landing, withheld, last_day)
         try:
             print(f"[{repeat + 1}/{args.repeat}] fresh (without {last_day}) ...", flush=True)
@@ -248,10 +302,14 @@ def main(argv: list[str] | None = None) -> int:
         repeats["quiet"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log))
         write(report, repeats, out)
         for name in SCENARIOS:
-            print(f"    {name}: {repeats[name][-1]['wall_seconds']} s, {repeats[name][-1]['peak_rss_mb']} MB",
-                  flush=True)
-    print(f"\nscale {args.scale}: landing {megabytes} MB in {files} files; median of {args.repeat}; "
-          f"commit {report['commit'][:10]}")
+            print(
+                f"    {name}: {repeats[name][-1]['wall_seconds']} s, {repeats[name][-1]['peak_rss_mb']} MB",
+                flush=True,
+            )
+    print(
+        f"\nscale {args.scale}: landing {megabytes} MB in {files} files; median of {args.repeat}; "
+        f"commit {report['commit'][:10]}"
+    )
     print(table(report["scenarios"]))
     print(f"written to {out}; siyu output in {log}")
     return 0

@@ -31,12 +31,19 @@ def export_graph(warehouse_db: Path, out: Path, persons: int) -> dict:
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
         nodes = con.sql("select node_key from intermediate.int_identity__nodes").pl()
         edges = con.sql("select left_key, right_key from intermediate.int_identity__stitch_edges").pl()
-        base_persons = con.execute("select count(distinct person_id) from intermediate.int_identity__persons").fetchone()[0]
+        base_persons = con.execute(
+            "select count(distinct person_id) from intermediate.int_identity__persons"
+        ).fetchone()[0]
     copies = max(1, round(persons / base_persons))
-    suffix = pl.DataFrame({"copy": list(range(copies))}).with_columns(pl.format("#{}", "copy").alias("suffix"))
-    nodes.join(suffix, how="cross").select((pl.col("node_key") + pl.col("suffix")).alias("node_key")).write_parquet(out / "nodes.parquet")
+    suffix = pl.DataFrame({"copy": list(range(copies))}).with_columns(
+        pl.format("#{}", "copy").alias("suffix")
+    )
+    nodes.join(suffix, how="cross").select(
+        (pl.col("node_key") + pl.col("suffix")).alias("node_key")
+    ).write_parquet(out / "nodes.parquet")
     edges.join(suffix, how="cross").select(
-        (pl.col("left_key") + pl.col("suffix")).alias("left_key"), (pl.col("right_key") + pl.col("suffix")).alias("right_key")
+        (pl.col("left_key") + pl.col("suffix")).alias("left_key"),
+        (pl.col("right_key") + pl.col("suffix")).alias("right_key"),
     ).write_parquet(out / "edges.parquet")
     return {"persons": base_persons * copies, "nodes": nodes.height * copies, "edges": edges.height * copies}
 
@@ -48,10 +55,22 @@ def label_propagation_sql(nodes: Path, edges: Path) -> str:
     dbt_dir = settings.PROJECT_ROOT / "dbt"
     inline = f"{{{{ label_propagation(\"read_parquet('{nodes}')\", \"read_parquet('{edges}')\") }}}}"
     os.environ["WAREHOUSE_DIR"] = str(nodes.parent)  # a scratch database: compiling needs a connection
-    result = dbtRunner().invoke([
-        "compile", "--quiet", "--inline", inline, "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
-        "--target-path", str(nodes.parent / "dbt_target"), "--log-path", str(nodes.parent / "dbt_logs"),
-    ])
+    result = dbtRunner().invoke(
+        [
+            "compile",
+            "--quiet",
+            "--inline",
+            inline,
+            "--project-dir",
+            str(dbt_dir),
+            "--profiles-dir",
+            str(dbt_dir),
+            "--target-path",
+            str(nodes.parent / "dbt_target"),
+            "--log-path",
+            str(nodes.parent / "dbt_logs"),
+        ]
+    )
     if not result.success:
         raise RuntimeError(f"dbt compile failed: {result.exception}")
     return result.result.results[0].node.compiled_code
@@ -60,7 +79,9 @@ def label_propagation_sql(nodes: Path, edges: Path) -> str:
 def run_once(method: str, workdir: Path) -> dict:
     """Run one stitching in a child process; wall seconds and the child's peak RSS."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.bench_identity", "--child", method, "--workdir", str(workdir)])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scripts.bench_identity", "--child", method, "--workdir", str(workdir)]
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     if status != 0:
@@ -82,12 +103,18 @@ def child(method: str, workdir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--warehouse", type=Path, default=settings.warehouse_db())
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sql-max-persons", type=int, default=1_000_000, help="skip the SQL path above this scale")
-    parser.add_argument("--out", type=Path, default=settings.PROJECT_ROOT / "artifacts" / "bench_identity.json")
+    parser.add_argument(
+        "--sql-max-persons", type=int, default=1_000_000, help="skip the SQL path above this scale"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=settings.PROJECT_ROOT / "artifacts" / "bench_identity.json"
+    )
     parser.add_argument("--child", choices=["scipy", "sql"])
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
@@ -105,12 +132,19 @@ def main(argv: list[str] | None = None) -> None:
             row["scipy_peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
             if persons <= args.sql_max_persons:
                 (workdir / "label_propagation.sql").write_text(
-                    label_propagation_sql(workdir / "nodes.parquet", workdir / "edges.parquet"), encoding="utf-8")
-                sql_runs = [run_once("sql", workdir) for _ in range(max(1, args.repeat if persons <= 200_000 else 1))]
+                    label_propagation_sql(workdir / "nodes.parquet", workdir / "edges.parquet"),
+                    encoding="utf-8",
+                )
+                sql_runs = [
+                    run_once("sql", workdir) for _ in range(max(1, args.repeat if persons <= 200_000 else 1))
+                ]
                 row["sql_seconds"] = statistics.median(r["seconds"] for r in sql_runs)
                 row["sql_peak_rss_mb"] = max(r["peak_rss_mb"] for r in sql_runs)
-                same = pl.read_parquet(workdir / "scipy.parquet").sort("node_key").equals(
-                    pl.read_parquet(workdir / "sql.parquet").sort("node_key"))
+                same = (
+                    pl.read_parquet(workdir / "scipy.parquet")
+                    .sort("node_key")
+                    .equals(pl.read_parquet(workdir / "sql.parquet").sort("node_key"))
+                )
                 row["sql_equals_scipy"] = same
             report.append(row)
             print(json.dumps(row), flush=True)

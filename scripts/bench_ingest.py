@@ -43,7 +43,9 @@ def measure(landing: Path, repeat: int) -> dict:
             for contract in load_contracts().values():
                 for path, export_date in landing_files(landing, contract)[0]:
                     start = time.perf_counter()
-                    result = ingest_file(path, export_date, landing, scratch, contract, dt.datetime.now(dt.UTC))
+                    result = ingest_file(
+                        path, export_date, landing, scratch, contract, dt.datetime.now(dt.UTC)
+                    )
                     fmt = _format_of(path, result.encoding)
                     seconds[fmt] += time.perf_counter() - start
                     if attempt == 0:
@@ -57,14 +59,19 @@ def measure(landing: Path, repeat: int) -> dict:
     for fmt, secs in sorted(runs.items()):
         median = statistics.median(secs)
         report[fmt] = {
-            "rows": rows[fmt], "megabytes": round(size[fmt] / 1e6, 2), "median_seconds": round(median, 3),
-            "rows_per_second": round(rows[fmt] / median), "megabytes_per_second": round(size[fmt] / 1e6 / median, 1),
+            "rows": rows[fmt],
+            "megabytes": round(size[fmt] / 1e6, 2),
+            "median_seconds": round(median, 3),
+            "rows_per_second": round(rows[fmt] / median),
+            "megabytes_per_second": round(size[fmt] / 1e6 / median, 1),
             "runs_seconds": [round(s, 3) for s in secs],
         }
     total_secs = statistics.median([sum(r[i] for r in runs.values()) for i in range(repeat)])
     report["all"] = {
-        "rows": sum(rows.values()), "megabytes": round(sum(size.values()) / 1e6, 2),
-        "median_seconds": round(total_secs, 3), "rows_per_second": round(sum(rows.values()) / total_secs),
+        "rows": sum(rows.values()),
+        "megabytes": round(sum(size.values()) / 1e6, 2),
+        "median_seconds": round(total_secs, 3),
+        "rows_per_second": round(sum(rows.values()) / total_secs),
         "megabytes_per_second": round(sum(size.values()) / 1e6 / total_secs, 1),
     }
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -83,8 +90,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'format':<12} {'rows':>10} {'MB':>8} {'median s':>9} {'rows/s':>10} {'MB/s':>7}")
     for fmt, r in report.items():
         if isinstance(r, dict):
-            print(f"{fmt:<12} {r['rows']:>10} {r['megabytes']:>8} {r['median_seconds']:>9} "
-                  f"{r['rows_per_second']:>10} {r['megabytes_per_second']:>7}")
+            print(
+                f"{fmt:<12} {r['rows']:>10} {r['megabytes']:>8} {r['median_seconds']:>9} "
+                f"{r['rows_per_second']:>10} {r['megabytes_per_second']:>7}"
+            )
     print(f"peak RSS {report['peak_rss_mb']} MB; written to {args.out}")
 
 

@@ -35,16 +35,20 @@ def measure_once() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     runs = [measure_once() for _ in range(args.repeat)]
     wall = statistics.median(r["seconds_wall"] for r in runs)
     inside = statistics.median(r["seconds_in_process"] for r in runs)
     rss = statistics.median(r["peak_rss_mb"] for r in runs)
-    print(f"code location load, median of {args.repeat}: {wall:.2f} s wall per process "
-          f"({inside:.2f} s importing and resolving definitions), {runs[0]['assets']} assets, "
-          f"peak RSS {rss:.0f} MB; runs: " + ", ".join(f"{r['seconds_wall']:.2f}" for r in runs))
+    print(
+        f"code location load, median of {args.repeat}: {wall:.2f} s wall per process "
+        f"({inside:.2f} s importing and resolving definitions), {runs[0]['assets']} assets, "
+        f"peak RSS {rss:.0f} MB; runs: " + ", ".join(f"{r['seconds_wall']:.2f}" for r in runs)
+    )
     return 0
 
 

@@ -54,11 +54,17 @@ def pairwise(predicted: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | 
     correct = _pairs(joined, ["person_id", "true_person"])
     discoverable = truth.filter(pl.col("discoverable")).join(predicted, on=KEY, how="left")
     disc_true = _pairs(discoverable, ["true_person"])
-    disc_correct = _pairs(discoverable.filter(pl.col("person_id").is_not_null()), ["person_id", "true_person"])
+    disc_correct = _pairs(
+        discoverable.filter(pl.col("person_id").is_not_null()), ["person_id", "true_person"]
+    )
     return {
-        "evaluated": joined.height, "predicted_pairs": predicted_pairs, "true_pairs": true_pairs,
-        "correct_pairs": correct, "precision": correct / predicted_pairs if predicted_pairs else 1.0,
-        "discoverable_true_pairs": disc_true, "discoverable_correct_pairs": disc_correct,
+        "evaluated": joined.height,
+        "predicted_pairs": predicted_pairs,
+        "true_pairs": true_pairs,
+        "correct_pairs": correct,
+        "precision": correct / predicted_pairs if predicted_pairs else 1.0,
+        "discoverable_true_pairs": disc_true,
+        "discoverable_correct_pairs": disc_correct,
         "recall": disc_correct / disc_true if disc_true else 1.0,
     }
 
@@ -85,13 +91,17 @@ def evaluate(truth_dir: Path, warehouse_db: Path) -> Accuracy:
     orders = truth.filter(pl.col("identifier_type") == "order")
     order_scores = _order_assignment(predicted, truth, orders)
     return Accuracy(
-        identifiers_evaluated=everything["evaluated"], predicted_pairs=everything["predicted_pairs"],
-        true_pairs=everything["true_pairs"], correct_pairs=everything["correct_pairs"],
+        identifiers_evaluated=everything["evaluated"],
+        predicted_pairs=everything["predicted_pairs"],
+        true_pairs=everything["true_pairs"],
+        correct_pairs=everything["correct_pairs"],
         precision=round(everything["precision"], 6),
         discoverable_true_pairs=everything["discoverable_true_pairs"],
         discoverable_correct_pairs=everything["discoverable_correct_pairs"],
-        recall=round(everything["recall"], 6), orders_evaluated=orders.height,
-        order_precision=round(order_scores["precision"], 6), order_recall=round(order_scores["recall"], 6),
+        recall=round(everything["recall"], 6),
+        orders_evaluated=orders.height,
+        order_precision=round(order_scores["precision"], 6),
+        order_recall=round(order_scores["recall"], 6),
     )
 
 
@@ -106,9 +116,9 @@ def _order_assignment(predicted: pl.DataFrame, truth: pl.DataFrame, orders: pl.D
     t_other = truth.filter((pl.col("identifier_type") != "order") & pl.col("discoverable"))
     true_pairs = t_orders.join(t_other, on="true_person").height
     found = (
-        t_orders.join(predicted, on=KEY).join(
-            t_other.join(predicted, on=KEY), on=["true_person", "person_id"]
-        ).height
+        t_orders.join(predicted, on=KEY)
+        .join(t_other.join(predicted, on=KEY), on=["true_person", "person_id"])
+        .height
     )
     return {
         "precision": correct / predicted_pairs if predicted_pairs else 1.0,
@@ -117,7 +127,9 @@ def _order_assignment(predicted: pl.DataFrame, truth: pl.DataFrame, orders: pl.D
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--truth", type=Path, default=settings.landing_dir().parent / "ground_truth")
     parser.add_argument("--warehouse", type=Path, default=settings.warehouse_dir())
     args = parser.parse_args(argv)

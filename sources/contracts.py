@@ -28,8 +28,15 @@ TIMESTAMP_TYPES = {"timestamp", "unix_s", "unix_ms"}
 ITEM_TYPES = {"int", "decimal"} | TIMESTAMP_TYPES
 FORMATS = {"csv", "xlsx", "jsonl"}
 IDENTIFIER_TYPES = {
-    "wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id", "wecom_external_userid",
-    "phone", "crm_member_id", "tmall_buyer", "order",
+    "wx_unionid",
+    "oa_openid",
+    "mp_openid",
+    "mp_anonymous_id",
+    "wecom_external_userid",
+    "phone",
+    "crm_member_id",
+    "tmall_buyer",
+    "order",
 }
 # Lineage columns every bronze table carries, in this order, with their logical type and
 # description (the dbt sources yml is generated from these: sources/derive.py).
@@ -44,9 +51,17 @@ LINEAGE_COLUMNS = tuple(LINEAGE)
 EXTRA_COLUMN = "_extra"
 EXTRA_DESCRIPTION = "JSON object of the export's columns the contract does not list (未映射列)"
 # Storage type of a bronze column per contract column type (timestamps are UTC instants).
-BRONZE_TYPES = {"text": "text", "id": "text", "json": "text", "phone": "text", "int": "int",
-                "decimal": "decimal", "timestamp": "timestamp", "unix_s": "timestamp",
-                "unix_ms": "timestamp"}
+BRONZE_TYPES = {
+    "text": "text",
+    "id": "text",
+    "json": "text",
+    "phone": "text",
+    "int": "int",
+    "decimal": "decimal",
+    "timestamp": "timestamp",
+    "unix_s": "timestamp",
+    "unix_ms": "timestamp",
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class Column:
     def label(self) -> str:
         """The export's own name of the column (header, else JSON path)."""
         return self.header or self.path or self.name
+
     # json lists of objects: (field, type) of the typed fields of every object, checked like cells
     items: tuple[tuple[str, str], ...] = ()
 
@@ -144,19 +160,29 @@ class Contract:
             described = col.description
             if col.items:
                 fields = [name for name, _ in col.items]
-                described += (f"; {', '.join(fields[:-1])} and {fields[-1]}" if len(fields) > 1 else f"; {fields[0]}") + (
-                    " are" if len(fields) > 1 else " is") + " checked on ingestion (a bad one makes the line a reject)"
+                described += (
+                    (f"; {', '.join(fields[:-1])} and {fields[-1]}" if len(fields) > 1 else f"; {fields[0]}")
+                    + (" are" if len(fields) > 1 else " is")
+                    + " checked on ingestion (a bad one makes the line a reject)"
+                )
             described += " [PII]" if col.pii else ""
             if col.type in TIMESTAMP_TYPES:
-                out += [BronzeColumn(col.name, "timestamp", f"{described}, UTC"),
-                        BronzeColumn(f"{col.name}_raw", "text", f"Original text of {col.label}")]
+                out += [
+                    BronzeColumn(col.name, "timestamp", f"{described}, UTC"),
+                    BronzeColumn(f"{col.name}_raw", "text", f"Original text of {col.label}"),
+                ]
             elif col.type == "phone":
                 out += [
                     BronzeColumn(col.name, "text", f"{described}, trimmed original"),
-                    BronzeColumn(f"{col.name}_normalized", "text",
-                                 f"{col.label} normalised: +86 + 11 digits (mainland) or +<cc>...; "
-                                 "null when masked or not a phone"),
-                    BronzeColumn(f"{col.name}_is_masked", "bool", f"{col.label} contains * (masked): never a join key"),
+                    BronzeColumn(
+                        f"{col.name}_normalized",
+                        "text",
+                        f"{col.label} normalised: +86 + 11 digits (mainland) or +<cc>...; "
+                        "null when masked or not a phone",
+                    ),
+                    BronzeColumn(
+                        f"{col.name}_is_masked", "bool", f"{col.label} contains * (masked): never a join key"
+                    ),
                 ]
             else:
                 out.append(BronzeColumn(col.name, BRONZE_TYPES[col.type], described))
@@ -174,21 +200,33 @@ class BronzeColumn:
 def _parse(raw: dict, path: Path) -> Contract:
     columns = tuple(
         Column(
-            name=c["name"], type=c["type"], header=c.get("header"), path=c.get("path"),
-            aliases=tuple(c.get("aliases", ())), required=bool(c.get("required", False)),
-            pii=bool(c.get("pii", False)), identifier=c.get("identifier"),
-            strength=c.get("strength"), allow_negative=bool(c.get("allow_negative", False)),
+            name=c["name"],
+            type=c["type"],
+            header=c.get("header"),
+            path=c.get("path"),
+            aliases=tuple(c.get("aliases", ())),
+            required=bool(c.get("required", False)),
+            pii=bool(c.get("pii", False)),
+            identifier=c.get("identifier"),
+            strength=c.get("strength"),
+            allow_negative=bool(c.get("allow_negative", False)),
             description=c.get("description", ""),
             items=tuple((str(k), v) for k, v in (c.get("items") or {}).items()),
         )
         for c in raw["columns"]
     )
     contract = Contract(
-        source=raw["source"], description=raw["description"], system=raw["system"],
-        formats=tuple(raw["format"]), file_patterns=tuple(raw["file_patterns"]),
-        encodings=tuple(raw.get("encodings", ())), record_key=tuple(raw["record_key"]),
-        record_key_fallback=tuple(raw.get("record_key_fallback", ())), columns=columns,
-        limits=Limits.from_yaml(raw.get("limits")), quality=raw.get("quality") or {},
+        source=raw["source"],
+        description=raw["description"],
+        system=raw["system"],
+        formats=tuple(raw["format"]),
+        file_patterns=tuple(raw["file_patterns"]),
+        encodings=tuple(raw.get("encodings", ())),
+        record_key=tuple(raw["record_key"]),
+        record_key_fallback=tuple(raw.get("record_key_fallback", ())),
+        columns=columns,
+        limits=Limits.from_yaml(raw.get("limits")),
+        quality=raw.get("quality") or {},
     )
     _validate(contract, path)
     return contract
@@ -219,7 +257,9 @@ def _validate(contract: Contract, path: Path) -> None:
             problems.append(f"{col.name}: items are for json columns")
         for item, item_type in col.items:
             if item_type not in ITEM_TYPES:
-                problems.append(f"{col.name}: item {item!r} has type {item_type!r}, not one of {sorted(ITEM_TYPES)}")
+                problems.append(
+                    f"{col.name}: item {item!r} has type {item_type!r}, not one of {sorted(ITEM_TYPES)}"
+                )
         if col.identifier and col.identifier not in IDENTIFIER_TYPES:
             problems.append(f"{col.name}: unknown identifier type {col.identifier!r}")
     for key in contract.record_key + contract.record_key_fallback:

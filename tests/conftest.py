@@ -22,8 +22,19 @@ def generate(root: Path, persons: int, seed: int, clean: bool) -> tuple[Path, Pa
     from sources.generator.__main__ import main
 
     landing, truth = root / "landing", root / "ground_truth"
-    args = ["--seed", str(seed), "--persons", str(persons), "--out", str(landing), "--as-of", AS_OF,
-            "--truth", str(truth), "--quiet"]
+    args = [
+        "--seed",
+        str(seed),
+        "--persons",
+        str(persons),
+        "--out",
+        str(landing),
+        "--as-of",
+        AS_OF,
+        "--truth",
+        str(truth),
+        "--quiet",
+    ]
     assert main(args + (["--clean"] if clean else [])) == 0
     return landing, truth
 

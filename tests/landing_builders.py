@@ -10,8 +10,22 @@ import json
 from pathlib import Path
 
 TMALL_HEADER = [
-    "订单编号", "买家会员名", "买家应付货款", "买家应付邮费", "总金额", "买家实际支付金额", "订单状态",
-    "收货人姓名", "收货地址", "联系手机", "订单创建时间", "订单付款时间", "宝贝标题", "宝贝总数量", "店铺名称", "退款金额",
+    "订单编号",
+    "买家会员名",
+    "买家应付货款",
+    "买家应付邮费",
+    "总金额",
+    "买家实际支付金额",
+    "订单状态",
+    "收货人姓名",
+    "收货地址",
+    "联系手机",
+    "订单创建时间",
+    "订单付款时间",
+    "宝贝标题",
+    "宝贝总数量",
+    "店铺名称",
+    "退款金额",
 ]
 
 
@@ -24,7 +38,9 @@ def csv_line(cells: list[str]) -> str:
     return ",".join(out)
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "gb18030", bom: bool = False) -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str = "gb18030", bom: bool = False
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "\r\n".join(csv_line(r) for r in [header, *rows]) + "\r\n"
     data = text.encode(encoding)
@@ -70,11 +86,22 @@ def write_xlsx(path: Path, header: list[str], rows: list[list]) -> Path:
 
 def tmall_row(order_id: str, **overrides: str) -> list[str]:
     values = {
-        "订单编号": f'="{order_id}"', "买家会员名": "tb_小王", "买家应付货款": "199.00", "买家应付邮费": "0.00",
-        "总金额": "199.00", "买家实际支付金额": "199.00", "订单状态": "交易成功", "收货人姓名": "王小明",
-        "收货地址": "浙江省 杭州市 西湖区 文三路 1 号", "联系手机": "'13812345678",
-        "订单创建时间": "2025-03-01 10:00:00", "订单付款时间": "2025-03-01 10:01:30", "宝贝标题": "保湿面霜 50ml",
-        "宝贝总数量": "1", "店铺名称": "品牌官方旗舰店", "退款金额": "0.00",
+        "订单编号": f'="{order_id}"',
+        "买家会员名": "tb_小王",
+        "买家应付货款": "199.00",
+        "买家应付邮费": "0.00",
+        "总金额": "199.00",
+        "买家实际支付金额": "199.00",
+        "订单状态": "交易成功",
+        "收货人姓名": "王小明",
+        "收货地址": "浙江省 杭州市 西湖区 文三路 1 号",
+        "联系手机": "'13812345678",
+        "订单创建时间": "2025-03-01 10:00:00",
+        "订单付款时间": "2025-03-01 10:01:30",
+        "宝贝标题": "保湿面霜 50ml",
+        "宝贝总数量": "1",
+        "店铺名称": "品牌官方旗舰店",
+        "退款金额": "0.00",
     }
     values.update(overrides)
     return [values[h] for h in TMALL_HEADER]

@@ -19,8 +19,12 @@ import duckdb
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = [t for (t,) in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+    tables = [
+        t
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+    ]
     return {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
 
 

@@ -17,7 +17,18 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "dagster_project"
-DOMAIN = ("rules", "bronze", "quality", "identity", "clv", "privacy", "serving", "dbt_runtime", "lib", "settings")
+DOMAIN = (
+    "rules",
+    "bronze",
+    "quality",
+    "identity",
+    "clv",
+    "privacy",
+    "serving",
+    "dbt_runtime",
+    "lib",
+    "settings",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -48,8 +59,11 @@ def test_domain_packages_import_neither_dagster_nor_defs():
     for name, path in modules().items():
         if unit_of(name) not in DOMAIN:
             continue
-        bad = {m for m in imported_modules(path)
-               if m.split(".")[0] in ("dagster", "dagster_dbt") or unit_of(m) in ("defs", "definitions", "cli")}
+        bad = {
+            m
+            for m in imported_modules(path)
+            if m.split(".")[0] in ("dagster", "dagster_dbt") or unit_of(m) in ("defs", "definitions", "cli")
+        }
         assert not bad, f"{name} imports {sorted(bad)}"
 
 
@@ -64,11 +78,16 @@ def test_dbt_imports_only_the_dbt_runtime():
     for path in (REPO / "dbt").rglob("*.py"):
         if "target" in path.parts or "dbt_packages" in path.parts:
             continue
-        ours = {m for m in imported_modules(path) if m.split(".")[0] in ("dagster_project", "sources", "scripts")}
+        ours = {
+            m for m in imported_modules(path) if m.split(".")[0] in ("dagster_project", "sources", "scripts")
+        }
         assert all(m.startswith("dagster_project.dbt_runtime") for m in ours), f"{path}: {sorted(ours)}"
     profiles = yaml.safe_load((REPO / "dbt" / "profiles.yml").read_text(encoding="utf-8"))
-    plugins = [p["module"] for target in profiles["siyu_warehouse"]["outputs"].values()
-               for p in target.get("plugins", [])]
+    plugins = [
+        p["module"]
+        for target in profiles["siyu_warehouse"]["outputs"].values()
+        for p in target.get("plugins", [])
+    ]
     assert plugins and all(p.startswith("dagster_project.dbt_runtime.") for p in plugins)
 
 

@@ -17,14 +17,27 @@ def _ingest(landing, warehouse, source="tmall_orders"):
 
 
 def _rejects(warehouse, source="tmall_orders"):
-    return pl.read_parquet(warehouse / "bronze" / "_rejects" / source / "*" / "*.parquet").sort("row_number", "column_name")
+    return pl.read_parquet(warehouse / "bronze" / "_rejects" / source / "*" / "*.parquet").sort(
+        "row_number", "column_name"
+    )
 
 
 def test_tmall_rows_are_typed_with_lineage(tmp_path):
     landing, warehouse = tmp_path / "landing", tmp_path / "wh"
     rows = [
-        tmall_row("4012345678901234567", 订单付款时间="2025/3/1 10:01", 联系手机="86-13812345678", 买家实际支付金额="1,299.00"),
-        tmall_row("4012345678901234568", 订单付款时间="", 联系手机="138****1234", 订单状态="等待买家付款", 买家实际支付金额="——"),
+        tmall_row(
+            "4012345678901234567",
+            订单付款时间="2025/3/1 10:01",
+            联系手机="86-13812345678",
+            买家实际支付金额="1,299.00",
+        ),
+        tmall_row(
+            "4012345678901234568",
+            订单付款时间="",
+            联系手机="138****1234",
+            订单状态="等待买家付款",
+            买家实际支付金额="——",
+        ),
     ]
     write_csv(landing / "tmall_orders" / "2025-03-02" / "ExportOrderList.csv", TMALL_HEADER, rows)
     result = _ingest(landing, warehouse)
@@ -35,7 +48,10 @@ def test_tmall_rows_are_typed_with_lineage(tmp_path):
     assert first["paid_at"] == dt.datetime(2025, 3, 1, 2, 1, tzinfo=dt.UTC)
     assert first["paid_at_raw"] == "2025/3/1 10:01"
     assert first["paid_amount"] == Decimal("1299.00")
-    assert (first["receiver_phone_normalized"], first["receiver_phone_is_masked"]) == ("+8613812345678", False)
+    assert (first["receiver_phone_normalized"], first["receiver_phone_is_masked"]) == (
+        "+8613812345678",
+        False,
+    )
     assert second["paid_at"] is None and second["paid_amount"] is None  # unpaid: null, never 0
     assert (second["receiver_phone_normalized"], second["receiver_phone_is_masked"]) == (None, True)
     assert first["_source_file"] == "tmall_orders/2025-03-02/ExportOrderList.csv"
@@ -59,19 +75,36 @@ def test_bad_rows_go_to_rejects_with_column_and_raw_value_and_good_rows_load(tmp
     assert (result.rows_loaded, result.rows_rejected) == (2, 4)
     good = read_bronze(warehouse / "bronze", "tmall_orders").collect()
     assert sorted(good["order_id"].to_list()) == ["1", "6"]
-    rejects = _rejects(warehouse).select("source", "source_file", "row_number", "column_name", "raw_value", "reason")
+    rejects = _rejects(warehouse).select(
+        "source", "source_file", "row_number", "column_name", "raw_value", "reason"
+    )
     assert rejects.rows() == [
-        ("tmall_orders", "tmall_orders/2025-03-02/r.csv", 2, "paid_at", "2025-13-45 25:61", "unparseable timestamp"),
+        (
+            "tmall_orders",
+            "tmall_orders/2025-03-02/r.csv",
+            2,
+            "paid_at",
+            "2025-13-45 25:61",
+            "unparseable timestamp",
+        ),
         ("tmall_orders", "tmall_orders/2025-03-02/r.csv", 3, "paid_amount", "12.3.4", "not a yuan amount"),
         ("tmall_orders", "tmall_orders/2025-03-02/r.csv", 4, "order_id", None, "missing required value"),
-        ("tmall_orders", "tmall_orders/2025-03-02/r.csv", 5, "created_at", "1970-01-01 08:00:00",
-         "timestamp before 2000-01-01"),
+        (
+            "tmall_orders",
+            "tmall_orders/2025-03-02/r.csv",
+            5,
+            "created_at",
+            "1970-01-01 08:00:00",
+            "timestamp before 2000-01-01",
+        ),
     ]
 
 
 def test_identical_redrop_changes_nothing_and_a_replaced_file_replaces_its_rows(tmp_path):
     landing, warehouse = tmp_path / "landing", tmp_path / "wh"
-    path = write_csv(landing / "tmall_orders" / "2025-03-02" / "r.csv", TMALL_HEADER, [tmall_row("1"), tmall_row("2")])
+    path = write_csv(
+        landing / "tmall_orders" / "2025-03-02" / "r.csv", TMALL_HEADER, [tmall_row("1"), tmall_row("2")]
+    )
     _ingest(landing, warehouse)
     files_before = sorted(p.name for p in (warehouse / "bronze").rglob("*.parquet"))
     stamp = {p: p.stat().st_mtime_ns for p in (warehouse / "bronze").rglob("*.parquet")}
@@ -98,7 +131,9 @@ def test_unreadable_file_does_not_stop_the_other_files_of_the_source(tmp_path):
     (landing / "tmall_orders" / "notes").mkdir()
     result = _ingest(landing, warehouse)
     assert result.rows_loaded == 1
-    assert [str(e) for e in result.unreadable] == ["tmall_orders/2025-03-03/empty.csv: file is empty (no header row)"]
+    assert [str(e) for e in result.unreadable] == [
+        "tmall_orders/2025-03-03/empty.csv: file is empty (no header row)"
+    ]
     assert result.layout_problems == ["tmall_orders/notes: not an export-date folder (YYYY-MM-DD); ignored"]
 
 

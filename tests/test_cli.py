@@ -13,7 +13,9 @@ def test_demo_landing_is_generated_when_landing_dir_is_not_set(tmp_path, monkeyp
     monkeypatch.setattr(cli, "_ensure_dagster_home", lambda: None)
     monkeypatch.setattr(cli, "_run_job", lambda: True)
     monkeypatch.setattr(cli, "summary_lines", lambda: [])
-    monkeypatch.setattr(cli, "_ensure_demo_landing", lambda persons, seed, operator: calls.append((persons, seed, operator)))
+    monkeypatch.setattr(
+        cli, "_ensure_demo_landing", lambda persons, seed, operator: calls.append((persons, seed, operator))
+    )
     assert cli.main(["run"]) == 0
     assert calls == [(cli.DEMO_PERSONS, cli.DEMO_SEED, False)]
 
@@ -26,8 +28,16 @@ def test_a_missing_operator_landing_dir_is_an_error(tmp_path, monkeypatch):
 
 
 def test_run_prints_the_morning_report_path(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(os, "environ", {**os.environ, "LANDING_DIR": str(tmp_path), "WAREHOUSE_DIR": str(tmp_path),
-                                        "AS_OF_DATE": "2026-11-22"})
+    monkeypatch.setattr(
+        os,
+        "environ",
+        {
+            **os.environ,
+            "LANDING_DIR": str(tmp_path),
+            "WAREHOUSE_DIR": str(tmp_path),
+            "AS_OF_DATE": "2026-11-22",
+        },
+    )
     monkeypatch.setattr(cli, "_ensure_dagster_home", lambda: None)
     monkeypatch.setattr(cli, "summary_lines", lambda: [])
     report = tmp_path / "report" / "morning_report_2026-11-22.html"

@@ -28,7 +28,11 @@ def cdnow_transactions() -> pl.DataFrame:
     """Whitespace-separated: customer id, cohort id, date (YYYYMMDD), CDs, dollars."""
     rows = [line.split() for line in CDNOW.read_text().splitlines() if line.strip()]
     return pl.DataFrame(
-        {"customer": [r[0] for r in rows], "date": [r[2] for r in rows], "amount": [float(r[4]) for r in rows]}
+        {
+            "customer": [r[0] for r in rows],
+            "date": [r[2] for r in rows],
+            "amount": [float(r[4]) for r in rows],
+        }
     ).with_columns(date=pl.col("date").str.strptime(pl.Date, "%Y%m%d"))
 
 
@@ -38,15 +42,22 @@ def cdnow_calibration() -> pl.DataFrame:
     purchase day (same-day transactions summed), the first purchase is not a repeat."""
     tx = cdnow_transactions()
     assert tx.height == 6919 and tx["customer"].n_unique() == 2357
-    days = (tx.filter(pl.col("date") <= CALIBRATION_END)
-            .group_by("customer", "date").agg(value=pl.col("amount").sum())
-            .with_columns(first=pl.col("date").min().over("customer")))
-    return days.group_by("customer").agg(
-        frequency=pl.len() - 1,
-        recency=(pl.col("date").max() - pl.col("first").first()).dt.total_days() / 7,
-        T=(pl.lit(CALIBRATION_END) - pl.col("first").first()).dt.total_days() / 7,
-        monetary_value=pl.col("value").filter(pl.col("date") > pl.col("first")).mean(),
-    ).sort("customer")
+    days = (
+        tx.filter(pl.col("date") <= CALIBRATION_END)
+        .group_by("customer", "date")
+        .agg(value=pl.col("amount").sum())
+        .with_columns(first=pl.col("date").min().over("customer"))
+    )
+    return (
+        days.group_by("customer")
+        .agg(
+            frequency=pl.len() - 1,
+            recency=(pl.col("date").max() - pl.col("first").first()).dt.total_days() / 7,
+            T=(pl.lit(CALIBRATION_END) - pl.col("first").first()).dt.total_days() / 7,
+            monetary_value=pl.col("value").filter(pl.col("date") > pl.col("first")).mean(),
+        )
+        .sort("customer")
+    )
 
 
 def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow_calibration):
@@ -81,7 +92,11 @@ def test_conditional_expectation_published_example():
 def test_new_customer_expectation_is_the_unconditional_one():
     """x = 0, T = 0: E[Y(t) | ...] equals FHL eq. (9), E[X(t)], computed with the untransformed 2F1."""
     r, alpha, a, b, t = 0.243, 4.414, 0.793, 2.426, 52.0
-    unconditional = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    unconditional = (
+        (a + b - 1)
+        / (a - 1)
+        * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    )
     got = clv.bgnbd_conditional_expected_purchases(clv.BgNbdParams(r, alpha, a, b), t, [0], [0], [0])
     assert got[0] == pytest.approx(unconditional, rel=1e-10)
 
@@ -90,10 +105,16 @@ def test_new_customer_expectation_is_the_unconditional_one():
 def test_euler_transformed_expectation_matches_the_textbook_formula(x, t_x, T):
     p = clv.BgNbdParams(0.25, 28.0, 0.8, 2.5)
     t = 365.0
-    direct = (p.a + p.b + x - 1) / (p.a - 1) * (
-        1 - ((p.alpha + T) / (p.alpha + T + t)) ** (p.r + x)
-        * special.hyp2f1(p.r + x, p.b + x, p.a + p.b + x - 1, t / (p.alpha + T + t))
-    ) / (1 + p.a / (p.b + x - 1) * ((p.alpha + T) / (p.alpha + t_x)) ** (p.r + x))
+    direct = (
+        (p.a + p.b + x - 1)
+        / (p.a - 1)
+        * (
+            1
+            - ((p.alpha + T) / (p.alpha + T + t)) ** (p.r + x)
+            * special.hyp2f1(p.r + x, p.b + x, p.a + p.b + x - 1, t / (p.alpha + T + t))
+        )
+        / (1 + p.a / (p.b + x - 1) * ((p.alpha + T) / (p.alpha + t_x)) ** (p.r + x))
+    )
     got = clv.bgnbd_conditional_expected_purchases(p, t, [x], [t_x], [T])[0]
     assert got == pytest.approx(direct, rel=1e-8)
 
@@ -164,7 +185,9 @@ def test_simulator_draws_from_the_model():
     T = np.random.default_rng(3).uniform(10, 300, 30_000)
     x, t_x = clv.simulate_bgnbd(truth, T, seed=4)
     fit = clv.fit_bgnbd(x, t_x, T)
-    assert (fit.r, fit.alpha, fit.a, fit.b) == pytest.approx((truth.r, truth.alpha, truth.a, truth.b), rel=0.2)
+    assert (fit.r, fit.alpha, fit.a, fit.b) == pytest.approx(
+        (truth.r, truth.alpha, truth.a, truth.b), rel=0.2
+    )
 
 
 def test_analytic_gradients_match_finite_differences():
@@ -218,19 +241,40 @@ def test_warehouse_helpers_round_trip(cdnow_calibration):
     fitted_at = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
     params = clv.fit_params_frame(inputs, fitted_at=fitted_at)
     assert params.columns == ["model", "parameter", "value", "n_customers", "fitted_at"]
-    assert params.filter(pl.col("model") == "bg_nbd")["parameter"].to_list() == ["r", "alpha", "a", "b", "log_likelihood"]
+    assert params.filter(pl.col("model") == "bg_nbd")["parameter"].to_list() == [
+        "r",
+        "alpha",
+        "a",
+        "b",
+        "log_likelihood",
+    ]
     assert set(params["n_customers"]) == {2357, 946}
     predictions = clv.predict_frame(inputs, params, horizon=39)
-    assert predictions.columns == ["person_id", "p_alive", "expected_purchases_39d", "expected_avg_order_value",
-                                   "predicted_clv_39d"]
+    assert predictions.columns == [
+        "person_id",
+        "p_alive",
+        "expected_purchases_39d",
+        "expected_avg_order_value",
+        "predicted_clv_39d",
+    ]
     assert predictions.height == 2357 and predictions.null_count().sum_horizontal().item() == 0
     row = predictions.filter(pl.col("expected_purchases_39d") > 0).row(0, named=True)
-    assert row["predicted_clv_39d"] == pytest.approx(row["expected_purchases_39d"] * row["expected_avg_order_value"])
+    assert row["predicted_clv_39d"] == pytest.approx(
+        row["expected_purchases_39d"] * row["expected_avg_order_value"]
+    )
 
 
 def test_nothing_to_fit_gives_no_parameters_and_null_predictions():
-    inputs = pl.DataFrame({"person_id": ["a", "b"], "frequency": [0, 0], "recency": [0, 0], "T": [3, 0],
-                           "monetary_value": [None, None]}, schema_overrides={"monetary_value": pl.Float64})
+    inputs = pl.DataFrame(
+        {
+            "person_id": ["a", "b"],
+            "frequency": [0, 0],
+            "recency": [0, 0],
+            "T": [3, 0],
+            "monetary_value": [None, None],
+        },
+        schema_overrides={"monetary_value": pl.Float64},
+    )
     params = clv.fit_params_frame(inputs)
     assert params.height == 0
     predictions = clv.predict_frame(inputs, params, horizon=365)
@@ -241,6 +285,7 @@ def test_nothing_to_fit_gives_no_parameters_and_null_predictions():
 def test_a_fit_that_fails_leaves_its_predictions_null(cdnow_calibration, monkeypatch, caplog):
     """A non-converging optimiser must not fail the nightly build: the model has no
     parameter rows and the columns that need it are null (the dbt test warns)."""
+
     def no_convergence(*args, **kwargs):
         raise RuntimeError("Gamma-Gamma fit did not converge: test")
 

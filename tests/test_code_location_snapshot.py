@@ -13,8 +13,14 @@ def _shape() -> dict:
     jobs = sorted(job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__"))
     schedules = sorted(f"{s.name} {s.cron_schedule} -> {s.job_name}" for s in defs.schedules)
     sensors = sorted(f"{s.name} -> {', '.join(sorted(t.job_name for t in s.targets))}" for s in defs.sensors)
-    return {"assets": dict(sorted(assets.items())), "checks": checks, "jobs": jobs, "schedules": schedules,
-            "sensors": sensors, "resources": sorted(defs.resources or {})}
+    return {
+        "assets": dict(sorted(assets.items())),
+        "checks": checks,
+        "jobs": jobs,
+        "schedules": schedules,
+        "sensors": sensors,
+        "resources": sorted(defs.resources or {}),
+    }
 
 
 def test_code_location_matches_its_snapshot(snapshot):

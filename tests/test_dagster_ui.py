@@ -17,13 +17,16 @@ import pytest
 from tests.browser import artifacts_dir, chromium_page, free_port
 from tests.warehouse import PROJECT_ROOT
 
-LOCATION_STATUS = '{"query": "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus ' \
+LOCATION_STATUS = (
+    '{"query": "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus '
     'locationOrLoadError { __typename ... on PythonError { message } } } } } }"}'
+)
 
 
 def _location_entries(base: str) -> list[dict]:
-    request = urllib.request.Request(f"{base}/graphql", data=LOCATION_STATUS.encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/graphql", data=LOCATION_STATUS.encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["data"]["workspaceOrError"]["locationEntries"]
 
@@ -50,12 +53,29 @@ def dagster_ui(tmp_path_factory):
     home.mkdir()
     shutil.copyfile(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "WAREHOUSE_DIR": str(root / "warehouse"),
-           "LANDING_DIR": str(root / "landing")}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "WAREHOUSE_DIR": str(root / "warehouse"),
+        "LANDING_DIR": str(root / "landing"),
+    }
     log = (root / "dagster_dev.log").open("w")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -20,13 +20,16 @@ def is_bilingual(text: str | None) -> bool:
     return bool(text) and bool(ENGLISH_WORD.search(text)) and len(CJK.findall(text)) >= 2
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Orders per person. / 每位客户的订单", True),
-    ("Orders per person.", False),
-    ("每位客户的订单", False),
-    ("gmv / orders / 客单价", True),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Orders per person. / 每位客户的订单", True),
+        ("Orders per person.", False),
+        ("每位客户的订单", False),
+        ("gmv / orders / 客单价", True),
+        ("", False),
+    ],
+)
 def test_is_bilingual(text, expected):
     assert is_bilingual(text) is expected
 
@@ -41,18 +44,27 @@ def test_every_model_and_column_is_described_in_english_and_chinese():
     found = models()
     assert len(found) > 50
     missing = [node["name"] for node in found if not is_bilingual(node["description"])]
-    missing += [f"{node['name']}.{name}" for node in found for name, column in node["columns"].items()
-                if not is_bilingual(column.get("description"))]
+    missing += [
+        f"{node['name']}.{name}"
+        for node in found
+        for name, column in node["columns"].items()
+        if not is_bilingual(column.get("description"))
+    ]
     assert not missing, f"describe these in English and Chinese ('English. / 中文'): {missing}"
 
 
 def test_every_built_column_is_documented(clean_warehouse):
     documented = {(node["schema"], node["alias"]): {c.lower() for c in node["columns"]} for node in models()}
     with duckdb.connect(str(clean_warehouse / "warehouse.duckdb"), read_only=True) as con:
-        built = con.execute("select table_schema, table_name, lower(column_name) from information_schema.columns "
-                            "where table_schema in ('staging', 'intermediate', 'marts', 'audit')").fetchall()
+        built = con.execute(
+            "select table_schema, table_name, lower(column_name) from information_schema.columns "
+            "where table_schema in ('staging', 'intermediate', 'marts', 'audit')"
+        ).fetchall()
     relations = {(schema, table) for schema, table, _ in built}
     assert relations >= {("marts", "fct_orders"), ("staging", "stg_tmall__orders"), ("audit", "rejects")}
-    undocumented = sorted(f"{schema}.{table}.{column}" for schema, table, column in built
-                          if (schema, table) in documented and column not in documented[(schema, table)])
+    undocumented = sorted(
+        f"{schema}.{table}.{column}"
+        for schema, table, column in built
+        if (schema, table) in documented and column not in documented[(schema, table)]
+    )
     assert not undocumented, f"add these columns to their model's yml: {undocumented}"

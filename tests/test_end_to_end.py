@@ -16,8 +16,16 @@ import polars as pl
 from tests.conftest import AS_OF
 
 SERVING_TABLES = {
-    "customer_identities", "person_id_merges", "fct_orders", "dim_customers", "fct_customer_lifecycle",
-    "agg_funnel_monthly", "fct_cohort_retention", "fct_customer_ltv", "agg_kpis_monthly", "fct_referrals",
+    "customer_identities",
+    "person_id_merges",
+    "fct_orders",
+    "dim_customers",
+    "fct_customer_lifecycle",
+    "agg_funnel_monthly",
+    "fct_cohort_retention",
+    "fct_customer_ltv",
+    "agg_kpis_monthly",
+    "fct_referrals",
 }
 
 
@@ -26,9 +34,16 @@ def test_the_job_succeeds_and_publishes_the_serving_file(nightly_run):
     assert first.success, [e.message for e in first.all_events if e.is_failure]
     assert second.success
     with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
-        schemas = {r[0] for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+        schemas = {
+            r[0]
+            for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()
+        }
     assert SERVING_TABLES <= tables
     assert schemas == {"marts"}  # no staging, audit or intermediate (raw personal data) in serving
 
@@ -39,8 +54,17 @@ def test_every_good_row_loads_and_exactly_the_planted_bad_rows_are_rejected(nigh
     planted = pl.read_parquet(truth / "bad_rows.parquet")
     bronze = warehouse / "bronze"
     for source, written in files.group_by("source").agg(pl.col("data_rows").sum()).iter_rows():
-        loaded = pl.scan_parquet(str(bronze / source / "export_date=*" / "*.parquet")).select(pl.len()).collect().item()
-        bad = planted.filter(pl.col("source") == source).select(pl.struct("source_file", "row_number").n_unique()).item()
+        loaded = (
+            pl.scan_parquet(str(bronze / source / "export_date=*" / "*.parquet"))
+            .select(pl.len())
+            .collect()
+            .item()
+        )
+        bad = (
+            planted.filter(pl.col("source") == source)
+            .select(pl.struct("source_file", "row_number").n_unique())
+            .item()
+        )
         assert loaded == written - bad, source
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         rejects = con.sql("select source, source_file, row_number, column_name from audit.rejects").pl()
@@ -52,7 +76,8 @@ def test_a_second_run_over_the_same_landing_changes_nothing_in_bronze(nightly_ru
     _, second, stamps, restamps, *_ = nightly_run
     assert stamps == restamps
     loaded = [
-        e.materialization.metadata["rows_loaded"].value for e in second.get_asset_materialization_events()
+        e.materialization.metadata["rows_loaded"].value
+        for e in second.get_asset_materialization_events()
         if e.asset_key.path[0] == "bronze"
     ]
     assert loaded and set(loaded) == {0}
@@ -62,7 +87,8 @@ def test_blocking_checks_ran_on_every_bronze_asset_and_the_identity_graph(nightl
     first, *_ = nightly_run
     evaluations = {
         (e.asset_check_evaluation_data.asset_key.to_user_string(), e.asset_check_evaluation_data.check_name)
-        for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        for e in first.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     from sources.contracts import load_contracts
 
@@ -74,13 +100,19 @@ def test_blocking_checks_ran_on_every_bronze_asset_and_the_identity_graph(nightl
 def test_the_metadata_an_engineer_reads(nightly_run):
     """Rows and rejects per bronze asset, identity-health figures, and previews of key marts."""
     first, *_, truth = nightly_run
-    materialized = {e.asset_key.to_user_string(): e.materialization.metadata
-                    for e in first.get_asset_materialization_events()}
+    materialized = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in first.get_asset_materialization_events()
+    }
     planted = pl.read_parquet(truth / "bad_rows.parquet")
     tmall = materialized["bronze/tmall_orders"]
     assert tmall["rows_loaded"].value > 0
-    assert tmall["rows_rejected"].value == planted.filter(pl.col("source") == "tmall_orders").select(
-        pl.struct("source_file", "row_number").n_unique()).item()
+    assert (
+        tmall["rows_rejected"].value
+        == planted.filter(pl.col("source") == "tmall_orders")
+        .select(pl.struct("source_file", "row_number").n_unique())
+        .item()
+    )
     with duckdb.connect(str(nightly_run[4] / "warehouse.duckdb"), read_only=True) as con:
         orders = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
     assert materialized["marts/fct_orders"]["dagster/row_count"].value == orders > 0
@@ -89,9 +121,12 @@ def test_the_metadata_an_engineer_reads(nightly_run):
     assert kpis[0].startswith("| month | new_persons | buyers |") and len(kpis) == 2 + 6
     assert "| potential |" in serving["lifecycle_segments"].value
     assert serving["tables"].value >= len(SERVING_TABLES)
-    health = next(e.asset_check_evaluation_data for e in first.all_events
-                  if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                  and e.asset_check_evaluation_data.check_name == "identity_health")
+    health = next(
+        e.asset_check_evaluation_data
+        for e in first.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.asset_check_evaluation_data.check_name == "identity_health"
+    )
     assert health.passed and health.metadata["persons"].value > 0
     assert "| identifier type |" in health.metadata["identifiers_per_person"].value
 
@@ -99,18 +134,28 @@ def test_the_metadata_an_engineer_reads(nightly_run):
 def test_the_run_renders_the_morning_report_and_the_dbt_docs(nightly_run):
     """After publication: the report's path in its metadata; after dbt build: the docs site."""
     first, *_, warehouse, _, _ = nightly_run
-    materialized = {e.asset_key.to_user_string(): e.materialization.metadata
-                    for e in first.get_asset_materialization_events()}
+    materialized = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in first.get_asset_materialization_events()
+    }
     report = materialized["serving/morning_report"]
     assert report["path"].value == str(warehouse / "report" / f"morning_report_{AS_OF}.html")
     assert report["latest"].value == str(warehouse / "report" / "morning_report_latest.html")
-    assert report["charts"].value == 7 and report["as_of_date"].value == AS_OF and report["kpi_month"].value == "2026-10"
+    assert (
+        report["charts"].value == 7
+        and report["as_of_date"].value == AS_OF
+        and report["kpi_month"].value == "2026-10"
+    )
     assert report["size_bytes"].value > 1_000_000  # plotly.js is inlined
     docs = warehouse / "docs"
     catalog = json.loads((docs / "catalog.json").read_text(encoding="utf-8"))
-    assert {"model.siyu_warehouse.fct_orders", "model.siyu_warehouse.stg_tmall__orders"} <= set(catalog["nodes"])
+    assert {"model.siyu_warehouse.fct_orders", "model.siyu_warehouse.stg_tmall__orders"} <= set(
+        catalog["nodes"]
+    )
     manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
-    assert AS_OF in manifest["nodes"]["model.siyu_warehouse.agg_kpis_monthly"]["compiled_code"]  # the build's SQL
+    assert (
+        AS_OF in manifest["nodes"]["model.siyu_warehouse.agg_kpis_monthly"]["compiled_code"]
+    )  # the build's SQL
     assert (docs / "static_index.html").stat().st_size > (docs / "manifest.json").stat().st_size
 
 

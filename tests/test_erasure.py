@@ -53,7 +53,11 @@ def bronze_hits(bronze: Path, terms: list[str]) -> dict[str, int]:
         text = [c for c, t in frame.schema.items() if t == pl.String]
         if not text or frame.is_empty():
             continue
-        found = frame.select(pl.any_horizontal(pl.col(c).str.contains_any(terms).fill_null(False) for c in text)).sum().item()
+        found = (
+            frame.select(pl.any_horizontal(pl.col(c).str.contains_any(terms).fill_null(False) for c in text))
+            .sum()
+            .item()
+        )
         if found:
             hits[str(path.relative_to(bronze))] = found
     return hits
@@ -64,11 +68,15 @@ def database_hits(database: Path, terms: list[str]) -> dict[str, int]:
     pattern = "|".join(re.escape(t) for t in terms)
     hits = {}
     with duckdb.connect(str(database), read_only=True) as con:
-        relations = con.execute("select table_schema, table_name from information_schema.tables "
-                                "where table_catalog = current_database()").fetchall()
+        relations = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
         for schema, table in relations:
-            found = con.execute(f'select count(*) from "{schema}"."{table}" as r '
-                                "where regexp_matches(cast(r as varchar), ?)", [pattern]).fetchone()[0]
+            found = con.execute(
+                f'select count(*) from "{schema}"."{table}" as r where regexp_matches(cast(r as varchar), ?)',
+                [pattern],
+            ).fetchone()[0]
             if found:
                 hits[f"{schema}.{table}"] = found
     return hits
@@ -103,8 +111,14 @@ def _build(landing: Path, warehouse: Path, full_refresh: bool = False) -> int:
 
     erased = 0
     for contract in load_contracts().values():
-        result = ingest_source(contract, landing, warehouse / "bronze", dt.datetime.now(dt.UTC), full_refresh,
-                               deny=deny_filter(warehouse))
+        result = ingest_source(
+            contract,
+            landing,
+            warehouse / "bronze",
+            dt.datetime.now(dt.UTC),
+            full_refresh,
+            deny=deny_filter(warehouse),
+        )
         assert not result.unreadable
         erased += result.rows_erased
     dbt(warehouse, "build", dbt_vars={"as_of_date": AS_OF})
@@ -119,7 +133,8 @@ def _richest_person(warehouse: Path, truth: Path) -> tuple[str, list[tuple[str, 
         person_id, values = con.execute(
             "select person_id, list(identifier_type || ':' || identifier_value) from intermediate.int_identity__persons "
             "group by 1 having list_contains(list(identifier_type), 'phone') "
-            "order by count(distinct identifier_type) desc, count(*) desc, 1 limit 1").fetchone()
+            "order by count(distinct identifier_type) desc, count(*) desc, 1 limit 1"
+        ).fetchone()
     truth_ids = pl.read_parquet(truth / "identifiers.parquet")
     keys = truth_ids.with_columns(node=pl.col("identifier_type") + ":" + pl.col("identifier_value"))
     owners = keys.filter(pl.col("node").is_in(values))["person_id"].unique()
@@ -137,8 +152,11 @@ def erasure(clean_landing, tmp_path_factory):
     _build(landing, warehouse)
     person_id, identifiers = _richest_person(warehouse, clean_landing[1])
     terms = _terms(identifiers, [person_id])
-    before = {"hits": everywhere(warehouse, terms), "bronze": _bronze_frames(warehouse / "bronze"),
-              **{t: _serving(warehouse, t) for t in PERSON_TABLES}}
+    before = {
+        "hits": everywhere(warehouse, terms),
+        "bronze": _bronze_frames(warehouse / "bronze"),
+        **{t: _serving(warehouse, t) for t in PERSON_TABLES},
+    }
     phone = next(v for k, v in identifiers if k == "phone").removeprefix("+86")
     spoken = f"{phone[:3]} {phone[3:7]} {phone[7:]}"  # "138 1234 5678": the request's phone is normalised
 
@@ -155,17 +173,31 @@ def erasure(clean_landing, tmp_path_factory):
         job = defs.resolve_job_def("erase_person")
         with dg.DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(
-                instance=instance, run_config={"ops": {"find_and_erase": {"config": {"request_id": request_id}}}})
+                instance=instance,
+                run_config={"ops": {"find_and_erase": {"config": {"request_id": request_id}}}},
+            )
             run_config = instance.get_run_by_id(result.run_id).run_config
     record = result.output_for_node("republish_and_audit")
-    after = {"hits": everywhere(warehouse, terms), "bronze": _bronze_frames(warehouse / "bronze"),
-             **{t: _serving(warehouse, t) for t in PERSON_TABLES}}
+    after = {
+        "hits": everywhere(warehouse, terms),
+        "bronze": _bronze_frames(warehouse / "bronze"),
+        **{t: _serving(warehouse, t) for t in PERSON_TABLES},
+    }
 
     erased_on_reingest = _build(landing, warehouse, full_refresh=True)  # every old export, again
     reingested = {"hits": everywhere(warehouse, terms), "bronze": _bronze_frames(warehouse / "bronze")}
-    return dict(warehouse=warehouse, person_id=person_id, identifiers=identifiers, terms=terms, before=before,
-                after=after, record=record, reingested=reingested, erased_on_reingest=erased_on_reingest,
-                request=dict(id=request_id, mode=request_mode, left=request_file.exists(), run_config=run_config))
+    return dict(
+        warehouse=warehouse,
+        person_id=person_id,
+        identifiers=identifiers,
+        terms=terms,
+        before=before,
+        after=after,
+        record=record,
+        reingested=reingested,
+        erased_on_reingest=erased_on_reingest,
+        request=dict(id=request_id, mode=request_mode, left=request_file.exists(), run_config=run_config),
+    )
 
 
 def test_the_person_was_everywhere_before(erasure):
@@ -191,13 +223,18 @@ def test_bronze_loses_exactly_the_erased_rows_and_keeps_lineage(erasure):
     key = ["_source_file", "_row_number"]
     for source, rows in before.items():
         kept = after[source]
-        assert rows.height - kept.height == record["rows_deleted"]["bronze"].get(source, {}).get("rows", 0), source
+        assert rows.height - kept.height == record["rows_deleted"]["bronze"].get(source, {}).get("rows", 0), (
+            source
+        )
         # the rows that stay are the same rows (same file, same row number, same content hash);
         # a rewritten file is a new version: its _loaded_at moves to the erasure, which makes
         # the incremental stg_wechat_mp__events re-decide its rows
         assert kept.join(rows, on=key, how="anti").is_empty(), source
-        assert kept.select(*key, "_file_sha256").sort(key).equals(
-            rows.join(kept.select(key), on=key).select(*key, "_file_sha256").sort(key)), source
+        assert (
+            kept.select(*key, "_file_sha256")
+            .sort(key)
+            .equals(rows.join(kept.select(key), on=key).select(*key, "_file_sha256").sort(key))
+        ), source
         versions = kept.join(rows.select(*key, pl.col("_loaded_at").alias("before")), on=key)
         rewritten = versions.filter(pl.col("_loaded_at") != pl.col("before"))
         assert (rewritten["_loaded_at"] > rewritten["before"]).all(), source
@@ -222,8 +259,14 @@ def test_the_audit_record_counts_rows_without_a_plain_identifier(erasure):
     assert record["persons_found"] == 1
     assert set(record["requested"]) == {"phone"} and len(record["requested"]["phone"][0]) == 64
     assert record["identifiers_denied"]["phone"] >= 1 and record["identifiers_denied"]["wx_unionid"] >= 1
-    identities = erasure["before"]["customer_identities"].filter(pl.col("person_id") == erasure["person_id"]).height
-    assert record["rows_deleted"]["serving"]["marts.customer_identities"] == identities == len(erasure["identifiers"])
+    identities = (
+        erasure["before"]["customer_identities"].filter(pl.col("person_id") == erasure["person_id"]).height
+    )
+    assert (
+        record["rows_deleted"]["serving"]["marts.customer_identities"]
+        == identities
+        == len(erasure["identifiers"])
+    )
     assert record["rows_deleted"]["serving"]["marts.dim_customers"] == 1
     log = (warehouse / "privacy" / "erasure_audit.jsonl").read_text(encoding="utf-8")
     assert json.loads(log.splitlines()[-1])["request_id"] == record["request_id"]
@@ -247,7 +290,9 @@ def test_a_request_file_dropped_by_hand_is_read_and_checked(tmp_path):
 
     folder = tmp_path / "privacy" / "requests"
     folder.mkdir(parents=True)
-    (folder / "ticket-42.json").write_text('{"phones": "138 1234 5678", "unionids": ["o6_x"]}', encoding="utf-8")
+    (folder / "ticket-42.json").write_text(
+        '{"phones": "138 1234 5678", "unionids": ["o6_x"]}', encoding="utf-8"
+    )
     request = read_request(tmp_path, "ticket-42")
     assert request.typed_values() == [("phone", "+8613812345678"), ("unionid", "o6_x")]
     assert (folder / "ticket-42.json").stat().st_mode & 0o777 == 0o600
@@ -274,31 +319,72 @@ def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):
     day = landing / "{source}" / "2026-11-20"
     erased_contact, phone = "wmqfasdAAAerasedPerson0000000001", "+8613812345678"
     member = lambda userid, **extra: {"userid": userid, "type": 2, "join_time": 1750000000, **extra}  # noqa: E731
-    write_jsonl(Path(str(day).format(source="wecom_groups")) / "groupchat_get_20261120.jsonl", [
-        {"group_chat": {"chat_id": "wrOgQhDgAAchat1", "name": "会员福利群1", "owner": "xulin", "create_time": 1748192400,
-                        "member_list": [{"userid": "xulin", "type": 1, "join_time": 1748192400},
-                                        member(erased_contact, unionid="o6_bmjErasedUnionid000000001"),
-                                        member("wmqfasdAAAsomeoneElse00000000002")]}},
-    ])
-    follow = lambda staff, mobiles: [{"userid": staff, "remark": "", "createtime": 1794864754,  # noqa: E731
-                                      "remark_mobiles": mobiles, "add_way": 3, "state": "mp_popup"}]
-    write_jsonl(Path(str(day).format(source="wecom_contacts")) / "externalcontact_get_20261120.jsonl", [
-        {"external_contact": {"external_userid": erased_contact, "name": "草莓雨", "type": 1},
-         "follow_user": follow("huangmin", [])},
-        {"external_contact": {"external_userid": "wmqfasdAAAsomeoneElse00000000002", "name": "星星宇", "type": 1},
-         "follow_user": follow("huangmin", ["13900001111"]) + follow("sunli", ["138 1234 5678"])},
-    ])
-    write_csv(Path(str(day).format(source="tmall_orders")) / "ExportOrderList_20261120.csv", TMALL_HEADER, [
-        tmall_row("3000000000000000001", 联系手机="'13812345678"),
-        tmall_row("3000000000000000002", 联系手机="'13900001111", 买家会员名="tb_其他"),
-    ])
+    write_jsonl(
+        Path(str(day).format(source="wecom_groups")) / "groupchat_get_20261120.jsonl",
+        [
+            {
+                "group_chat": {
+                    "chat_id": "wrOgQhDgAAchat1",
+                    "name": "会员福利群1",
+                    "owner": "xulin",
+                    "create_time": 1748192400,
+                    "member_list": [
+                        {"userid": "xulin", "type": 1, "join_time": 1748192400},
+                        member(erased_contact, unionid="o6_bmjErasedUnionid000000001"),
+                        member("wmqfasdAAAsomeoneElse00000000002"),
+                    ],
+                }
+            },
+        ],
+    )
+    follow = lambda staff, mobiles: [
+        {
+            "userid": staff,
+            "remark": "",
+            "createtime": 1794864754,  # noqa: E731
+            "remark_mobiles": mobiles,
+            "add_way": 3,
+            "state": "mp_popup",
+        }
+    ]
+    write_jsonl(
+        Path(str(day).format(source="wecom_contacts")) / "externalcontact_get_20261120.jsonl",
+        [
+            {
+                "external_contact": {"external_userid": erased_contact, "name": "草莓雨", "type": 1},
+                "follow_user": follow("huangmin", []),
+            },
+            {
+                "external_contact": {
+                    "external_userid": "wmqfasdAAAsomeoneElse00000000002",
+                    "name": "星星宇",
+                    "type": 1,
+                },
+                "follow_user": follow("huangmin", ["13900001111"]) + follow("sunli", ["138 1234 5678"]),
+            },
+        ],
+    )
+    write_csv(
+        Path(str(day).format(source="tmall_orders")) / "ExportOrderList_20261120.csv",
+        TMALL_HEADER,
+        [
+            tmall_row("3000000000000000001", 联系手机="'13812345678"),
+            tmall_row("3000000000000000002", 联系手机="'13900001111", 买家会员名="tb_其他"),
+        ],
+    )
     key = pseudonym_key()
-    add_to_deny_list(warehouse, {denied_hash(v, key) for v in (erased_contact, phone)}, "E1", dt.datetime.now(dt.UTC))
+    add_to_deny_list(
+        warehouse, {denied_hash(v, key) for v in (erased_contact, phone)}, "E1", dt.datetime.now(dt.UTC)
+    )
 
     contracts = load_contracts()
     deny = deny_filter(warehouse)
-    erased = {s: ingest_source(contracts[s], landing, warehouse / "bronze", dt.datetime.now(dt.UTC), deny=deny).rows_erased
-              for s in ("wecom_groups", "wecom_contacts", "tmall_orders")}
+    erased = {
+        s: ingest_source(
+            contracts[s], landing, warehouse / "bronze", dt.datetime.now(dt.UTC), deny=deny
+        ).rows_erased
+        for s in ("wecom_groups", "wecom_contacts", "tmall_orders")
+    }
     assert erased == {"wecom_groups": 0, "wecom_contacts": 1, "tmall_orders": 1}
     groups = read_bronze(warehouse / "bronze", "wecom_groups").collect()
     members = [m["userid"] for m in json.loads(groups["member_list"][0])]
@@ -307,7 +393,9 @@ def test_the_deny_list_drops_rows_and_json_list_entries_at_ingestion(tmp_path):
     assert contacts["external_userid"].to_list() == ["wmqfasdAAAsomeoneElse00000000002"]
     assert [f["userid"] for f in json.loads(contacts["follow_user"][0])] == ["huangmin"]
     tmall = read_bronze(warehouse / "bronze", "tmall_orders").collect()
-    assert tmall["order_id"].to_list() == ["3000000000000000002"] and tmall["_row_number"].to_list() == [2]  # lineage: the row as exported
+    assert tmall["order_id"].to_list() == ["3000000000000000002"] and tmall["_row_number"].to_list() == [
+        2
+    ]  # lineage: the row as exported
 
 
 def test_a_request_needs_an_identifier_and_phones_are_normalised():
@@ -318,4 +406,6 @@ def test_a_request_needs_an_identifier_and_phones_are_normalised():
     with pytest.raises(ValueError, match="not a phone number"):
         ErasureRequest(phones=["138****5678"]).typed_values()
     assert ErasureRequest(phones=["+86 138-1234-5678"], openids=[" oAbc "]).typed_values() == [
-        ("phone", "+8613812345678"), ("openid", "oAbc")]
+        ("phone", "+8613812345678"),
+        ("openid", "oAbc"),
+    ]

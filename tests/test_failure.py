@@ -75,15 +75,22 @@ class Runner:
     def __init__(self, landing: Path, warehouse: Path, home: Path):
         self.warehouse = warehouse
         self.env = {
-            **os.environ, "LANDING_DIR": str(landing), "WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(home),
-            "AS_OF_DATE": AS_OF, "SIYU_RETRY_WAIT_SECONDS": "1", "PYTHONUNBUFFERED": "1",
+            **os.environ,
+            "LANDING_DIR": str(landing),
+            "WAREHOUSE_DIR": str(warehouse),
+            "DAGSTER_HOME": str(home),
+            "AS_OF_DATE": AS_OF,
+            "SIYU_RETRY_WAIT_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
         }
         self.logs = warehouse.parent / "logs"
         self.logs.mkdir(exist_ok=True)
 
     def start(self, name: str, *command: str) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("w")
-        return subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def nightly(self, name: str) -> subprocess.Popen:
         return self.start(name, str(BIN / "siyu"), "run")
@@ -114,8 +121,15 @@ def _seen_by_readers(serving: Path, first_night: Path) -> dict:
     and the marts a reader gets, against the first night's copy."""
     wal = Path(f"{serving}.wal")
     try:
-        differences = {t: d for t, d in marts_differences(serving, first_night).items()  # rows, not emptiness
-                       if d[0] or d[1] or d[2][0] != d[2][1]} if not wal.exists() else {"wal": "not opened"}
+        differences = (
+            {
+                t: d
+                for t, d in marts_differences(serving, first_night).items()  # rows, not emptiness
+                if d[0] or d[1] or d[2][0] != d[2][1]
+            }
+            if not wal.exists()
+            else {"wal": "not opened"}
+        )
     except (duckdb.Error, AssertionError) as exc:
         differences = {"unreadable": str(exc)}
     return {"sha256": _sha256(serving), "wal": wal.exists(), "differences": differences}
@@ -156,14 +170,21 @@ def killed_runs(clean_landing, tmp_path_factory):
     seen["after_ingestion_kill"] = (_seen_by_readers(serving, first_copy), _bronze_parquet(warehouse))
 
     run = runner.nightly("2_killed_in_dbt")
-    runner.kill_when(run, lambda: "START sql table model intermediate.int_identity__persons ." in runner.log(
-        "2_killed_in_dbt") and _dbt_build_running(run.pid))
+    runner.kill_when(
+        run,
+        lambda: (
+            "START sql table model intermediate.int_identity__persons ." in runner.log("2_killed_in_dbt")
+            and _dbt_build_running(run.pid)
+        ),
+    )
     seen["after_dbt_kill"] = _seen_by_readers(serving, first_copy)
 
     run = runner.nightly("3_killed_in_publication")
     stamp = serving.stat().st_mtime_ns
 
-    def publishing() -> list[Path]:  # a temporary serving file, or (published in place) its WAL or a new mtime
+    def publishing() -> list[
+        Path
+    ]:  # a temporary serving file, or (published in place) its WAL or a new mtime
         written = [p for p in warehouse.glob("serving.duckdb*") if p != serving]
         return written or ([serving] if serving.stat().st_mtime_ns != stamp else [])
 
@@ -174,13 +195,18 @@ def killed_runs(clean_landing, tmp_path_factory):
     seen["after_success"] = _sha256(serving)
 
     reference = root / "reference"  # the same two nights, uninterrupted
-    from dagster_project.serving.publish import publish_marts
     from dagster_project.bronze.ingest import ingest_source
+    from dagster_project.serving.publish import publish_marts
     from sources.contracts import load_contracts
     from tests.warehouse import LOADED_AT, dbt
 
-    for night, loaded_at in ((root / "first_landing", LOADED_AT), (landing, LOADED_AT + dt.timedelta(days=1))):
-        for contract in load_contracts().values():  # a later load time: the incremental staging sees the new files
+    for night, loaded_at in (
+        (root / "first_landing", LOADED_AT),
+        (landing, LOADED_AT + dt.timedelta(days=1)),
+    ):
+        for (
+            contract
+        ) in load_contracts().values():  # a later load time: the incremental staging sees the new files
             assert not ingest_source(contract, night, reference / "bronze", loaded_at).unreadable
         dbt(reference, "build", dbt_vars={"as_of_date": AS_OF})
     publish_marts(reference / "warehouse.duckdb", reference / "serving.duckdb")
@@ -231,7 +257,10 @@ def test_bronze_equals_an_uninterrupted_run_without_duplicated_rows(killed_runs)
     from sources.contracts import load_contracts
 
     for source in load_contracts():
-        recovered, clean = _source_rows(warehouse / "bronze", source), _source_rows(reference / "bronze", source)
+        recovered, clean = (
+            _source_rows(warehouse / "bronze", source),
+            _source_rows(reference / "bronze", source),
+        )
         assert recovered.height == clean.height > 0, source
         assert recovered.select("_source_file", "_row_number").is_unique().all(), source
         key = ["_source_file", "_row_number"]

@@ -23,14 +23,19 @@ import yaml
 from sources.generator import Config, generate
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ROOT / "sources/contracts").glob("*.yml")}
+CONTRACTS = {
+    p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ROOT / "sources/contracts").glob("*.yml")
+}
 AS_OF = dt.date(2026, 11, 22)
 SOURCES = sorted(CONTRACTS)
 
 # --- a reader that applies the contract rules (sources/README.md) ---------------------------
 FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-TS_PATTERNS = [r"\d{4}-\d{2}-\d{2}( \d{1,2}:\d{2}(:\d{2})?)?", r"\d{4}/\d{1,2}/\d{1,2}( \d{1,2}:\d{2}(:\d{2})?)?",
-               r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?"]
+TS_PATTERNS = [
+    r"\d{4}-\d{2}-\d{2}( \d{1,2}:\d{2}(:\d{2})?)?",
+    r"\d{4}/\d{1,2}/\d{1,2}( \d{1,2}:\d{2}(:\d{2})?)?",
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?",
+]
 
 
 def _text(v):
@@ -103,7 +108,11 @@ def file_rows(landing: Path, f: dict):
                 cur = obj
                 for part in col["path"].split("."):
                     cur = cur.get(part) if isinstance(cur, dict) else None
-                vals[col["name"]] = None if cur is None else (json.dumps(cur, ensure_ascii=False) if isinstance(cur, (list, dict)) else cur)
+                vals[col["name"]] = (
+                    None
+                    if cur is None
+                    else (json.dumps(cur, ensure_ascii=False) if isinstance(cur, (list, dict)) else cur)
+                )
             yield i, vals
         return
     header, rows = read_table(path, f["encoding"])
@@ -128,7 +137,12 @@ def row_reasons(source: str, vals: dict | None) -> list[tuple[str, str]]:
     for col in CONTRACTS[source]["columns"]:
         p = problems(col, vals.get(col["name"]))
         if p == "missing":
-            out.append((col["name"], "missing_key" if col["name"] in key and source != "erp_sales" else "missing_required"))
+            out.append(
+                (
+                    col["name"],
+                    "missing_key" if col["name"] in key and source != "erp_sales" else "missing_required",
+                )
+            )
         elif p == "bad_int":
             out.append((col["name"], "bad_int"))
         elif p:
@@ -148,8 +162,10 @@ def scan(landing: Path, truth: Path) -> tuple[set, set]:
         for i, vals in file_rows(landing, f):
             for col, reason in row_reasons(f["source"], vals):
                 found.add((f["source_file"], i, col, reason))
-    planted = {(r["source_file"], r["row_number"], r["column_name"], r["reason"])
-               for r in pl.read_parquet(truth / "bad_rows.parquet").iter_rows(named=True)}
+    planted = {
+        (r["source_file"], r["row_number"], r["column_name"], r["reason"])
+        for r in pl.read_parquet(truth / "bad_rows.parquet").iter_rows(named=True)
+    }
     return planted, found
 
 
@@ -166,8 +182,11 @@ def tree(tmp_path_factory):
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- tests ----------------------------------------------------------------------------------
@@ -194,7 +213,11 @@ def test_every_source_and_format(tree):
         assert formats[source] == set(contract["format"]), source
     for f in files.iter_rows(named=True):  # <source>/<export date>/<file>
         src, date, name = f["source_file"].split("/")
-        assert src == f["source"] and date == f["export_date"].isoformat() and dt.date.fromisoformat(date) <= AS_OF
+        assert (
+            src == f["source"]
+            and date == f["export_date"].isoformat()
+            and dt.date.fromisoformat(date) <= AS_OF
+        )
 
 
 def test_encodings_as_promised(tree):
@@ -216,9 +239,18 @@ def test_encodings_as_promised(tree):
             raw.decode("utf-8")
         else:
             assert f["format"] == "xlsx" and raw.startswith(b"PK")
-    for pair in [("tmall_orders", "gbk"), ("tmall_orders", "utf-8-sig"), ("douyin_orders", "gbk"),
-                 ("douyin_orders", "utf-8-sig"), ("crm_members", "utf-8"), ("crm_members", "utf-8-sig"),
-                 ("erp_sales", "gbk"), ("erp_sales", "utf-8"), ("erp_refunds", "gbk"), ("youzan_orders", None)]:
+    for pair in [
+        ("tmall_orders", "gbk"),
+        ("tmall_orders", "utf-8-sig"),
+        ("douyin_orders", "gbk"),
+        ("douyin_orders", "utf-8-sig"),
+        ("crm_members", "utf-8"),
+        ("crm_members", "utf-8-sig"),
+        ("erp_sales", "gbk"),
+        ("erp_sales", "utf-8"),
+        ("erp_refunds", "gbk"),
+        ("youzan_orders", None),
+    ]:
         assert pair in seen, pair
 
 
@@ -229,11 +261,14 @@ def test_headers_match_the_contract(tree):
     for f in files.iter_rows(named=True):
         header, rows = read_table(landing / f["source_file"], f["encoding"])
         stripped = [str(h).strip() for h in header]
-        spaces_seen |= any(str(h) != s for h, s in zip(header, stripped))
+        spaces_seen |= any(str(h) != s for h, s in zip(header, stripped, strict=False))
         for col in CONTRACTS[f["source"]]["columns"]:
             names = [col["header"], *col.get("aliases", [])]
             hit = [n for n in names if n in stripped]
-            optional = (f["source"], col["name"]) in {("tmall_orders", "refund_amount"), ("douyin_orders", "influencer_nick")}
+            optional = (f["source"], col["name"]) in {
+                ("tmall_orders", "refund_amount"),
+                ("douyin_orders", "influencer_nick"),
+            }
             assert hit or optional, (f["source_file"], col["name"])
             aliases_seen |= {n for n in hit if n != col["header"]}
         assert all(len(r) == len(header) for r in rows), f["source_file"]
@@ -246,7 +281,13 @@ def test_planted_bad_rows_are_exactly_the_bad_rows(tree):
     assert planted and planted == found
     bad = pl.read_parquet(tree[1] / "bad_rows.parquet")
     assert set(bad["source"]) == set(SOURCES)
-    assert set(bad["reason"]) == {"malformed_json", "missing_key", "missing_required", "bad_timestamp", "bad_amount"}
+    assert set(bad["reason"]) == {
+        "malformed_json",
+        "missing_key",
+        "missing_required",
+        "bad_timestamp",
+        "bad_amount",
+    }
     rows = pl.read_parquet(tree[1] / "files.parquet")["data_rows"].sum()
     assert 0.005 < bad.height / rows < 0.03
 
@@ -264,23 +305,40 @@ def test_quirks_present(tree):
     text = ""
     files = pl.read_parquet(truth / "files.parquet")
     for f in files.filter(pl.col("format") == "csv").iter_rows(named=True):
-        text += (landing / f["source_file"]).read_bytes().decode({"gbk": "gb18030"}.get(f["encoding"], f["encoding"]))
+        text += (
+            (landing / f["source_file"])
+            .read_bytes()
+            .decode({"gbk": "gb18030"}.get(f["encoding"], f["encoding"]))
+        )
     assert '"=""2835' in text  # ="..." wrapped Tmall ids
-    assert re.search(r",'1\d{10},", text) and re.search(r",86-1\d{10},", text) and re.search(r"1\d\d\*\*\*\*\d{4}", text)
+    assert (
+        re.search(r",'1\d{10},", text)
+        and re.search(r",86-1\d{10},", text)
+        and re.search(r"1\d\d\*\*\*\*\d{4}", text)
+    )
     assert re.search(r"\+86 1\d\d \d{4} \d{4}", text) and re.search("[０-９]{11}", text)
     assert re.search(r",\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2},", text)  # Excel re-save
     assert '"1,' in text and "——" in text and "\t" in text
     jd = files.filter(pl.col("source") == "jd_orders")["source_file"][0]
     _, rows = read_table(landing / jd, None)
     assert any(re.fullmatch(r"1\*{6}\d{4}", str(r[11])) for r in rows)
-    events = "".join((landing / p).read_text(encoding="utf-8") for p in files.filter(pl.col("source") == "wechat_mp_events")["source_file"])
+    events = "".join(
+        (landing / p).read_text(encoding="utf-8")
+        for p in files.filter(pl.col("source") == "wechat_mp_events")["source_file"]
+    )
     ids = [json.loads(x).get("event_id") for x in events.splitlines() if x.endswith("}")]
     assert len(ids) > len(set(ids))  # duplicate events
     assert '"share_from"' in events and '"purchase"' in events
-    oa = "".join((landing / p).read_text(encoding="utf-8") for p in files.filter(pl.col("source") == "wechat_oa_users")["source_file"])
+    oa = "".join(
+        (landing / p).read_text(encoding="utf-8")
+        for p in files.filter(pl.col("source") == "wechat_oa_users")["source_file"]
+    )
     assert '"subscribe":0' in oa
     assert re.search(r'"openid":"( o[^" ]+| ?o[^" ]+ )"', events + oa)  # ids with stray spaces
-    mpu = "".join((landing / p).read_text(encoding="utf-8") for p in files.filter(pl.col("source") == "wechat_mp_users")["source_file"])
+    mpu = "".join(
+        (landing / p).read_text(encoding="utf-8")
+        for p in files.filter(pl.col("source") == "wechat_mp_users")["source_file"]
+    )
     assert '"phoneNumber":"+85' in mpu
     multi = files.filter(pl.col("source") == "tmall_orders")
     assert multi.height > 10
@@ -289,17 +347,47 @@ def test_quirks_present(tree):
 def test_truth_schemas_and_traps(tree):
     _, truth = tree
     ids = pl.read_parquet(truth / "identifiers.parquet")
-    assert ids.schema == pl.Schema({"person_id": pl.Int64, "identifier_type": pl.String, "identifier_value": pl.String,
-                                    "discoverable": pl.Boolean, "trap": pl.String, "component": pl.Int32})
-    assert set(ids["identifier_type"]) == {"wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id",
-                                           "wecom_external_userid", "phone", "crm_member_id", "tmall_buyer", "order"}
-    assert set(ids["trap"].drop_nulls()) == {"gift", "shared_phone", "recycled_phone", "junk_phone", "staff_phone",
-                                             "shared_device", "masked_phone"}
-    assert ids.filter(pl.col("identifier_type") == "phone")["identifier_value"].str.contains(r"^\+(86\d{11}|85[23]\d{8})$").all()
+    assert ids.schema == pl.Schema(
+        {
+            "person_id": pl.Int64,
+            "identifier_type": pl.String,
+            "identifier_value": pl.String,
+            "discoverable": pl.Boolean,
+            "trap": pl.String,
+            "component": pl.Int32,
+        }
+    )
+    assert set(ids["identifier_type"]) == {
+        "wx_unionid",
+        "oa_openid",
+        "mp_openid",
+        "mp_anonymous_id",
+        "wecom_external_userid",
+        "phone",
+        "crm_member_id",
+        "tmall_buyer",
+        "order",
+    }
+    assert set(ids["trap"].drop_nulls()) == {
+        "gift",
+        "shared_phone",
+        "recycled_phone",
+        "junk_phone",
+        "staff_phone",
+        "shared_device",
+        "masked_phone",
+    }
+    assert (
+        ids.filter(pl.col("identifier_type") == "phone")["identifier_value"]
+        .str.contains(r"^\+(86\d{11}|85[23]\d{8})$")
+        .all()
+    )
     assert not ids.filter(pl.col("discoverable"))["person_id"].is_null().any()
     assert 0.5 < ids["discoverable"].mean() < 1
     orders = pl.read_parquet(truth / "orders.parquet")
-    assert orders["paid_amount"].dtype == pl.Decimal(18, 2) and orders["ordered_at"].dtype == pl.Datetime("ms", "UTC")
+    assert orders["paid_amount"].dtype == pl.Decimal(18, 2) and orders["ordered_at"].dtype == pl.Datetime(
+        "ms", "UTC"
+    )
     assert (orders["refunded_amount"] <= orders["paid_amount"]).all()
     assert orders.filter(pl.col("paid_at").is_null())["paid_amount"].cast(pl.Float64).eq(0).all()
     keys = ids.filter(pl.col("identifier_type") == "order")["identifier_value"]
@@ -313,7 +401,12 @@ def test_rows_scale_with_persons(tmp_path):
     small = pl.read_parquet(run(tmp_path / "a", 400)[1] / "files.parquet")
     big = pl.read_parquet(run(tmp_path / "b", 1600)[1] / "files.parquet")
     # Group lines are (group x export with new members): few groups at this size, so not linear.
-    per = lambda f: f.filter(pl.col("source") != "wecom_groups").group_by("source").agg(pl.col("data_rows").sum()).sort("source")
+    per = lambda f: (
+        f.filter(pl.col("source") != "wecom_groups")
+        .group_by("source")
+        .agg(pl.col("data_rows").sum())
+        .sort("source")
+    )
     ratio = per(big)["data_rows"] / per(small)["data_rows"]
     assert ((ratio > 2.5) & (ratio < 6)).all(), ratio
     ev = big.filter(pl.col("source") == "wechat_mp_events")["data_rows"].sum()
@@ -332,23 +425,54 @@ def test_part_files(tmp_path):
 def test_cli_default_truth_folder(tmp_path):
     import subprocess
     import sys
+
     out = tmp_path / "data" / "landing"
     (out / "tmall_orders" / "2000-01-01").mkdir(parents=True)  # stale folder from an earlier run
-    subprocess.run([sys.executable, "-m", "sources.generator", "--seed", "3", "--persons", "300", "--out", str(out),
-                    "--as-of", "2026-11-22", "--quiet"], check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sources.generator",
+            "--seed",
+            "3",
+            "--persons",
+            "300",
+            "--out",
+            str(out),
+            "--as-of",
+            "2026-11-22",
+            "--quiet",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     assert not (out / "tmall_orders" / "2000-01-01").exists()
     truth = tmp_path / "data" / "ground_truth"
-    assert sorted(p.name for p in truth.iterdir()) == sorted(f"{t}.parquet" for t in
-                                                             ["identifiers", "orders", "persons", "bad_rows", "files"])
+    assert sorted(p.name for p in truth.iterdir()) == sorted(
+        f"{t}.parquet" for t in ["identifiers", "orders", "persons", "bad_rows", "files"]
+    )
     dates = {p.name for p in (out / "wechat_mp_events").iterdir()}
     assert max(dates) == "2026-11-22" and len(dates) > 50
 
 
 # --- the truth agrees with what the marts.md rules derive from the files ---------------------
-PLATFORM = {"天猫": "tmall", "京东": "jd", "抖音": "douyin", "有赞": "youzan", "小程序": "miniprogram", "线下": "offline"}
-RECORD_KEY = {"tmall_orders": ("order_id",), "jd_orders": ("order_id", "sku_id"), "douyin_orders": ("sub_order_id",),
-              "youzan_orders": ("order_id",), "erp_refunds": ("refund_id",), "wechat_mp_events": ("event_id",),
-              "erp_sales": ("order_source", "platform_sub_order_id", "platform_order_id", "merchant_sku")}
+PLATFORM = {
+    "天猫": "tmall",
+    "京东": "jd",
+    "抖音": "douyin",
+    "有赞": "youzan",
+    "小程序": "miniprogram",
+    "线下": "offline",
+}
+RECORD_KEY = {
+    "tmall_orders": ("order_id",),
+    "jd_orders": ("order_id", "sku_id"),
+    "douyin_orders": ("sub_order_id",),
+    "youzan_orders": ("order_id",),
+    "erp_refunds": ("refund_id",),
+    "wechat_mp_events": ("event_id",),
+    "erp_sales": ("order_source", "platform_sub_order_id", "platform_order_id", "merchant_sku"),
+}
 
 
 def _clean(v):
@@ -368,15 +492,19 @@ def _ts(v) -> dt.datetime | None:
 
 def _dec(v):
     from decimal import Decimal
+
     v = _text(v if not isinstance(v, (int, float)) else str(v))
     return None if v in (None, "-") else Decimal(v.translate(FULLWIDTH).replace(",", ""))
 
 
 def test_truth_orders_follow_the_rules(tree):
     from decimal import Decimal
+
     landing, truth = tree
     latest = {}  # (source, record key) -> row of the latest export date (files sorted by date)
-    for f in pl.read_parquet(truth / "files.parquet").sort(["export_date", "source_file"]).iter_rows(named=True):
+    for f in (
+        pl.read_parquet(truth / "files.parquet").sort(["export_date", "source_file"]).iter_rows(named=True)
+    ):
         if f["source"] not in RECORD_KEY:
             continue
         for _, vals in file_rows(landing, f):
@@ -390,26 +518,61 @@ def test_truth_orders_follow_the_rules(tree):
     for (source, _), r in latest.items():
         line = None
         if source == "tmall_orders":
-            line = ("tmall", r["order_id"], r["created_at"], r["paid_at"], r["paid_amount"], r.get("refund_amount"))
+            line = (
+                "tmall",
+                r["order_id"],
+                r["created_at"],
+                r["paid_at"],
+                r["paid_amount"],
+                r.get("refund_amount"),
+            )
         elif source == "jd_orders":
             line = ("jd", r["order_id"], r["ordered_at"], r["paid_at"], r["line_amount"], None)
         elif source == "douyin_orders":
-            line = ("douyin", r["order_id"], r["submitted_at"], r["paid_at"], r["payable_amount"],
-                    r["payable_amount"] if r["after_sale_status"] == "退款成功" else "0")
+            line = (
+                "douyin",
+                r["order_id"],
+                r["submitted_at"],
+                r["paid_at"],
+                r["payable_amount"],
+                r["payable_amount"] if r["after_sale_status"] == "退款成功" else "0",
+            )
         elif source == "youzan_orders":
-            line = ("youzan", r["order_id"], r["created_at"], r["paid_at"], r["paid_amount"], r["refunded_amount"])
+            line = (
+                "youzan",
+                r["order_id"],
+                r["created_at"],
+                r["paid_at"],
+                r["paid_amount"],
+                r["refunded_amount"],
+            )
         elif source == "wechat_mp_events" and r["event"] == "purchase":
-            t = dt.datetime.fromtimestamp(int(r["event_time"]) / 1000, dt.timezone.utc)
-            orders["miniprogram:" + r["order_id"]] = {"at": t, "paid_at": t, "paid": _dec(r["amount"]), "refund": Decimal(0)}
+            t = dt.datetime.fromtimestamp(int(r["event_time"]) / 1000, dt.UTC)
+            orders["miniprogram:" + r["order_id"]] = {
+                "at": t,
+                "paid_at": t,
+                "paid": _dec(r["amount"]),
+                "refund": Decimal(0),
+            }
         elif source == "erp_sales":
-            e = erp.setdefault(PLATFORM[r["order_source"]] + ":" + r["platform_order_id"],
-                               {"at": _ts(r["traded_at"]), "paid_at": _ts(r["paid_at"]), "paid": Decimal(0), "refund": Decimal(0)})
+            e = erp.setdefault(
+                PLATFORM[r["order_source"]] + ":" + r["platform_order_id"],
+                {
+                    "at": _ts(r["traded_at"]),
+                    "paid_at": _ts(r["paid_at"]),
+                    "paid": Decimal(0),
+                    "refund": Decimal(0),
+                },
+            )
             e["paid"] += _dec(r["allocated_total"])
         elif source == "erp_refunds" and r["status"] == "已完成" and r["refund_type"] in ("退款", "退货"):
             k = PLATFORM[r["order_source"]] + ":" + r["platform_order_id"]
             erp_refund[k] = erp_refund.get(k, Decimal(0)) + _dec(r["refund_amount"])
         if line:
-            o = orders.setdefault(line[0] + ":" + line[1], {"at": _ts(line[2]), "paid_at": _ts(line[3]), "paid": Decimal(0), "refund": Decimal(0)})
+            o = orders.setdefault(
+                line[0] + ":" + line[1],
+                {"at": _ts(line[2]), "paid_at": _ts(line[3]), "paid": Decimal(0), "refund": Decimal(0)},
+            )
             o["paid"] += _dec(line[4]) or 0
             o["refund"] += _dec(line[5]) or 0
     for k, e in erp.items():
@@ -418,8 +581,10 @@ def test_truth_orders_follow_the_rules(tree):
     for k, o in orders.items():
         paid = o["paid"] if o["paid_at"] else Decimal(0)
         got[k] = (o["at"], o["paid_at"], paid, min(paid, max(o["refund"], erp_refund.get(k, Decimal(0)))))
-    want = {r["order_key"]: (r["ordered_at"], r["paid_at"], r["paid_amount"], r["refunded_amount"])
-            for r in pl.read_parquet(truth / "orders.parquet").iter_rows(named=True)}
+    want = {
+        r["order_key"]: (r["ordered_at"], r["paid_at"], r["paid_amount"], r["refunded_amount"])
+        for r in pl.read_parquet(truth / "orders.parquet").iter_rows(named=True)
+    }
     assert got.keys() == want.keys()
     assert all(got[k] == want[k] for k in want), [(k, got[k], want[k]) for k in want if got[k] != want[k]][:3]
 
@@ -434,7 +599,7 @@ def _phone(v):
     d = re.sub(r"[\s-]", "", v)
     for p in ("+86", "0086", "86"):
         if d.startswith(p) and len(d) == 11 + len(p):
-            d = d[len(p):]
+            d = d[len(p) :]
     return "+86" + d if re.fullmatch(r"1\d{10}", d) else None
 
 
@@ -454,6 +619,7 @@ def test_truth_identities_follow_the_data(tree):
                 nodes.add(x)
         if a[1] is not None and b[1] is not None:
             edges.append((a, b))
+
     for f in pl.read_parquet(truth / "files.parquet").iter_rows(named=True):
         s = f["source"]
         for _, r in file_rows(landing, f):
@@ -470,7 +636,10 @@ def test_truth_identities_follow_the_data(tree):
                 if g["openid"]:  # a device stays with the openid seen on it first
                     seen = (int(g["event_time"]), g["openid"])
                     devices[g["anonymous_id"]] = min(devices.get(g["anonymous_id"], seen), seen)
-                    link(("mp_openid", g["openid"]), ("order", g["order_id"] and "miniprogram:" + g["order_id"]))
+                    link(
+                        ("mp_openid", g["openid"]),
+                        ("order", g["order_id"] and "miniprogram:" + g["order_id"]),
+                    )
                 link(("mp_openid", g["share_from"]), ("order", None))
             elif s == "wecom_contacts":
                 x = ("wecom_external_userid", g["external_userid"])
@@ -506,6 +675,7 @@ def test_truth_identities_follow_the_data(tree):
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
+
     for a, b in edges:
         if b not in shared and b not in JUNK:
             parent[find(a)] = find(b)
@@ -542,14 +712,30 @@ def test_identity_traps_are_in_the_files(tree):
     for trap in ("shared_phone", "recycled_phone"):
         phones = ids.filter((pl.col("trap") == trap) & (pl.col("identifier_type") == "phone"))
         assert phones.height >= 2 and phones["person_id"].is_null().all() and not phones["discoverable"].any()
-        assert all(len(members_by_phone[v]) == 2 for v in phones["identifier_value"])  # one number, two members
+        assert all(
+            len(members_by_phone[v]) == 2 for v in phones["identifier_value"]
+        )  # one number, two members
     orders = pl.read_parquet(truth / "orders.parquet").join(
-        ids.filter(pl.col("identifier_type") == "order").select(order_key="identifier_value", trap="trap"), on="order_key")
-    per_buyer = orders.group_by("person_id", "platform").agg(n=pl.len(), gifts=(pl.col("trap") == "gift").sum())
+        ids.filter(pl.col("identifier_type") == "order").select(order_key="identifier_value", trap="trap"),
+        on="order_key",
+    )
+    per_buyer = orders.group_by("person_id", "platform").agg(
+        n=pl.len(), gifts=(pl.col("trap") == "gift").sum()
+    )
     # a Tmall account with one order to itself and one gift: its receiver phones tie 1:1
-    assert per_buyer.filter((pl.col("platform") == "tmall") & (pl.col("n") == 2) & (pl.col("gifts") == 1)).height > 0
+    assert (
+        per_buyer.filter((pl.col("platform") == "tmall") & (pl.col("n") == 2) & (pl.col("gifts") == 1)).height
+        > 0
+    )
     # gift givers: more orders shipped to a relative than to themselves
-    assert per_buyer.filter(pl.col("platform").is_in(["youzan", "miniprogram"]) & (pl.col("gifts") * 2 > pl.col("n"))).height > 0
+    assert (
+        per_buyer.filter(
+            pl.col("platform").is_in(["youzan", "miniprogram"]) & (pl.col("gifts") * 2 > pl.col("n"))
+        ).height
+        > 0
+    )
     # a shared device stays with its first user: it belongs to a person and links them
-    devices = ids.filter((pl.col("trap") == "shared_device") & (pl.col("identifier_type") == "mp_anonymous_id"))
+    devices = ids.filter(
+        (pl.col("trap") == "shared_device") & (pl.col("identifier_type") == "mp_anonymous_id")
+    )
     assert devices.height > 0 and devices["person_id"].is_not_null().all()

@@ -14,18 +14,28 @@ def _components(nodes, edges):
 
 def test_components_are_labelled_with_their_smallest_key():
     nodes = ["order:tmall:2", "phone:+8613800000001", "wx_unionid:u1", "oa_openid:o1", "order:jd:9"]
-    edges = [("order:tmall:2", "phone:+8613800000001"), ("phone:+8613800000001", "wx_unionid:u1"), ("oa_openid:o1", "wx_unionid:u1")]
+    edges = [
+        ("order:tmall:2", "phone:+8613800000001"),
+        ("phone:+8613800000001", "wx_unionid:u1"),
+        ("oa_openid:o1", "wx_unionid:u1"),
+    ]
     labels = _components(nodes, edges)
     assert labels == {
-        "order:tmall:2": "oa_openid:o1", "phone:+8613800000001": "oa_openid:o1",
-        "wx_unionid:u1": "oa_openid:o1", "oa_openid:o1": "oa_openid:o1", "order:jd:9": "order:jd:9",
+        "order:tmall:2": "oa_openid:o1",
+        "phone:+8613800000001": "oa_openid:o1",
+        "wx_unionid:u1": "oa_openid:o1",
+        "oa_openid:o1": "oa_openid:o1",
+        "order:jd:9": "order:jd:9",
     }
 
 
 def test_edges_to_non_nodes_are_ignored_so_blocked_values_join_nothing():
     nodes = ["crm_member_id:M1", "crm_member_id:M2"]
     edges = [("crm_member_id:M1", "phone:+8613800138000"), ("crm_member_id:M2", "phone:+8613800138000")]
-    assert _components(nodes, edges) == {"crm_member_id:M1": "crm_member_id:M1", "crm_member_id:M2": "crm_member_id:M2"}
+    assert _components(nodes, edges) == {
+        "crm_member_id:M1": "crm_member_id:M1",
+        "crm_member_id:M2": "crm_member_id:M2",
+    }
 
 
 def test_long_chain_and_duplicate_edges():

@@ -16,12 +16,37 @@ from sources.contracts import load_contracts
 from tests.landing_builders import write_csv, write_jsonl
 from tests.warehouse import LOADED_AT, dbt, query
 
-IDENTITY_MODELS = ["build", "--select", "+customer_identities", "+person_id_merges", "--exclude", "resource_type:unit_test"]
-CRM_HEADER = ["会员编号", "手机号", "unionid", "姓名", "性别", "生日", "注册时间", "注册渠道", "会员等级", "积分", "邮箱"]
+IDENTITY_MODELS = [
+    "build",
+    "--select",
+    "+customer_identities",
+    "+person_id_merges",
+    "--exclude",
+    "resource_type:unit_test",
+]
+CRM_HEADER = [
+    "会员编号",
+    "手机号",
+    "unionid",
+    "姓名",
+    "性别",
+    "生日",
+    "注册时间",
+    "注册渠道",
+    "会员等级",
+    "积分",
+    "邮箱",
+]
 
 
 def _oa(openid, unionid, ts):
-    return {"openid": openid, "unionid": unionid, "subscribe": 1, "subscribe_time": ts, "subscribe_scene": "ADD_SCENE_QR_CODE"}
+    return {
+        "openid": openid,
+        "unionid": unionid,
+        "subscribe": 1,
+        "subscribe_time": ts,
+        "subscribe_scene": "ADD_SCENE_QR_CODE",
+    }
 
 
 def _crm(member, phone, unionid, registered):
@@ -50,20 +75,35 @@ def nightly(tmp_path_factory):
     Ann all along, so two persons merge."""
     root = tmp_path_factory.mktemp("nightly")
     landing, warehouse = root / "landing", root / "warehouse"
-    write_jsonl(landing / "wechat_oa_users" / "2026-11-01" / "oa.jsonl", [
-        _oa("oAnn0000001", "uAnn000000001", 1730000000), _oa("oCy00000001", "uCy0000000001", 1731000000),
-    ])
-    write_csv(landing / "crm_members" / "2026-11-01" / "crm.csv", CRM_HEADER,
-              [_crm("M0001", "13912345678", "", "2025-06-01 10:00:00")], encoding="utf-8")
+    write_jsonl(
+        landing / "wechat_oa_users" / "2026-11-01" / "oa.jsonl",
+        [
+            _oa("oAnn0000001", "uAnn000000001", 1730000000),
+            _oa("oCy00000001", "uCy0000000001", 1731000000),
+        ],
+    )
+    write_csv(
+        landing / "crm_members" / "2026-11-01" / "crm.csv",
+        CRM_HEADER,
+        [_crm("M0001", "13912345678", "", "2025-06-01 10:00:00")],
+        encoding="utf-8",
+    )
     day1 = _build(landing, warehouse)
     day1_again = _build(landing, warehouse)
 
     # Day 2: Cy gains an identifier; the CRM record M0001 now shows Ann's unionid.
-    write_jsonl(landing / "wechat_mp_users" / "2026-11-02" / "mp.jsonl", [
-        {"openid": "mCy00000001", "unionid": "uCy0000000001", "register_time": 1732000000},
-    ])
-    write_csv(landing / "crm_members" / "2026-11-02" / "crm.csv", CRM_HEADER,
-              [_crm("M0001", "13912345678", "uAnn000000001", "2025-06-01 10:00:00")], encoding="utf-8")
+    write_jsonl(
+        landing / "wechat_mp_users" / "2026-11-02" / "mp.jsonl",
+        [
+            {"openid": "mCy00000001", "unionid": "uCy0000000001", "register_time": 1732000000},
+        ],
+    )
+    write_csv(
+        landing / "crm_members" / "2026-11-02" / "crm.csv",
+        CRM_HEADER,
+        [_crm("M0001", "13912345678", "uAnn000000001", "2025-06-01 10:00:00")],
+        encoding="utf-8",
+    )
     day2 = _build(landing, warehouse)
     merges = query(warehouse, "select retired_person_id, person_id from marts.person_id_merges")
     return day1, day1_again, day2, merges, warehouse
@@ -98,14 +138,22 @@ def test_served_identities_pseudonymise_phones(nightly):
 
 
 def _event(event_id, ms, anonymous_id, openid=None, event="page_view"):
-    row = {"event_id": event_id, "event_time": ms, "anonymous_id": anonymous_id, "event": event, "page": "pages/index/index"}
+    row = {
+        "event_id": event_id,
+        "event_time": ms,
+        "anonymous_id": anonymous_id,
+        "event": event,
+        "page": "pages/index/index",
+    }
     if openid:
         row["openid"] = openid
     return row
 
 
 def _identities(warehouse: Path) -> dict[tuple[str, str], str | None]:
-    rows = query(warehouse, "select identifier_type, identifier_value, person_id from marts.customer_identities")
+    rows = query(
+        warehouse, "select identifier_type, identifier_value, person_id from marts.customer_identities"
+    )
     return {(t, v): p for t, v, p in rows.iter_rows()}
 
 
@@ -118,24 +166,52 @@ def guarded_growth(tmp_path_factory):
     root = tmp_path_factory.mktemp("guarded_growth")
     landing, warehouse = root / "landing", root / "warehouse"
     tablet = "7c1d0000-0000-4000-8000-00000000ab01"
-    write_jsonl(landing / "wechat_mp_events" / "2026-11-01" / "events.jsonl", [
-        _event("e1", 1761900000000, tablet), _event("e2", 1761900600000, tablet, "oDee0000001", "login"),
-    ])
-    write_jsonl(landing / "wechat_mp_users" / "2026-11-01" / "mp.jsonl", [
-        {"openid": "oDee0000001", "register_time": 1761900600, "phone_info": {"phoneNumber": "+8613712340001",
-                                                                              "purePhoneNumber": "13712340001", "countryCode": "86"}},
-    ])
-    write_csv(landing / "crm_members" / "2026-11-01" / "crm.csv", CRM_HEADER, [
-        _crm("M0100", "13712340001", "", "2025-11-02 10:00:00"), _crm("M0200", "13912340002", "", "2024-03-01 10:00:00"),
-    ], encoding="utf-8")
+    write_jsonl(
+        landing / "wechat_mp_events" / "2026-11-01" / "events.jsonl",
+        [
+            _event("e1", 1761900000000, tablet),
+            _event("e2", 1761900600000, tablet, "oDee0000001", "login"),
+        ],
+    )
+    write_jsonl(
+        landing / "wechat_mp_users" / "2026-11-01" / "mp.jsonl",
+        [
+            {
+                "openid": "oDee0000001",
+                "register_time": 1761900600,
+                "phone_info": {
+                    "phoneNumber": "+8613712340001",
+                    "purePhoneNumber": "13712340001",
+                    "countryCode": "86",
+                },
+            },
+        ],
+    )
+    write_csv(
+        landing / "crm_members" / "2026-11-01" / "crm.csv",
+        CRM_HEADER,
+        [
+            _crm("M0100", "13712340001", "", "2025-11-02 10:00:00"),
+            _crm("M0200", "13912340002", "", "2024-03-01 10:00:00"),
+        ],
+        encoding="utf-8",
+    )
     night1 = _build(landing, warehouse)
     served1 = _identities(warehouse)
-    write_jsonl(landing / "wechat_mp_events" / "2026-11-02" / "events.jsonl", [
-        _event("e3", 1762000000000, tablet, "oSon0000001", "login"),
-    ])
-    write_csv(landing / "crm_members" / "2026-11-02" / "crm.csv", CRM_HEADER, [
-        _crm("M0300", "13912340002", "", "2026-11-02 09:00:00"),
-    ], encoding="utf-8")
+    write_jsonl(
+        landing / "wechat_mp_events" / "2026-11-02" / "events.jsonl",
+        [
+            _event("e3", 1762000000000, tablet, "oSon0000001", "login"),
+        ],
+    )
+    write_csv(
+        landing / "crm_members" / "2026-11-02" / "crm.csv",
+        CRM_HEADER,
+        [
+            _crm("M0300", "13912340002", "", "2026-11-02 09:00:00"),
+        ],
+        encoding="utf-8",
+    )
     night2 = _build(landing, warehouse, night=1)
     return night1, night2, served1, _identities(warehouse), warehouse, tablet
 
@@ -145,7 +221,12 @@ def test_a_device_that_becomes_shared_stays_with_its_first_openid(guarded_growth
     dee = night1["mp_openid:oDee0000001"]
     assert night1[f"mp_anonymous_id:{tablet}"] == dee == night1["crm_member_id:M0100"]
     # the tablet (Dee's anchor) stays with Dee, her id does not move, the son is a person of his own
-    assert night2[f"mp_anonymous_id:{tablet}"] == night2["mp_openid:oDee0000001"] == night2["crm_member_id:M0100"] == dee
+    assert (
+        night2[f"mp_anonymous_id:{tablet}"]
+        == night2["mp_openid:oDee0000001"]
+        == night2["crm_member_id:M0100"]
+        == dee
+    )
     assert night2["mp_openid:oSon0000001"] != dee
     assert served2[("mp_anonymous_id", tablet)] == dee
 
@@ -156,8 +237,11 @@ def test_a_recycled_number_joins_neither_owner_and_stays_listed(guarded_growth):
     assert night1["phone:+8613912340002"] == old_owner
     assert "phone:+8613912340002" not in night2  # blocked: belongs to nobody
     assert night2["crm_member_id:M0200"] == old_owner != night2["crm_member_id:M0300"]
-    blocked = query(warehouse, "select reason from intermediate.int_identity__blocked_identifiers "
-                               "where identifier_value = '+8613912340002'")["reason"].to_list()
+    blocked = query(
+        warehouse,
+        "select reason from intermediate.int_identity__blocked_identifiers "
+        "where identifier_value = '+8613912340002'",
+    )["reason"].to_list()
     assert blocked == ["phone on 2 crm_member_ids (shared, recycled or staff number)"]
     # no identifier served on night 1 disappears on night 2; the number is listed without a person
     assert served1.keys() <= served2.keys()
@@ -199,13 +283,13 @@ def growth(tmp_path_factory):
 
 
 def test_growth_never_loses_a_served_identifier(growth):
-    for (_, before, _), (_, after, _) in zip(growth, growth[1:]):
+    for (_, before, _), (_, after, _) in zip(growth, growth[1:], strict=False):
         assert before.keys() <= after.keys()
 
 
 def test_growth_keeps_the_id_of_every_person_that_neither_merged_nor_split(growth):
     checked = kept = grown = 0
-    for (before, _, _), (after, _, merges) in zip(growth, growth[1:]):
+    for (before, _, _), (after, _, merges) in zip(growth, growth[1:], strict=False):
         members: dict[str, set[str]] = {}
         for node, person in before.items():
             members.setdefault(person, set()).add(node)
@@ -226,4 +310,3 @@ def test_growth_keeps_the_id_of_every_person_that_neither_merged_nor_split(growt
             else:  # a merge: the older id survives, the others are recorded as retired
                 assert person == holder or merges.get(person) == holder
     assert checked > 300 and kept > 300 and grown > 20  # persons that gained identifiers kept their id
-

@@ -57,6 +57,9 @@ def test_the_second_night_reads_only_the_new_export_day(two_nights):
 def test_an_incremental_night_equals_a_full_rebuild(two_nights, clean_warehouse):
     warehouse, _ = two_nights
     # person_id_merges records ids retired between runs: by design not a full rebuild's
-    differences = marts_differences(warehouse / "warehouse.duckdb", clean_warehouse / "warehouse.duckdb",
-                                    skip_tables=("person_id_merges",))
+    differences = marts_differences(
+        warehouse / "warehouse.duckdb",
+        clean_warehouse / "warehouse.duckdb",
+        skip_tables=("person_id_merges",),
+    )
     assert not differences, differences

@@ -50,9 +50,13 @@ def _mp_mapping(warehouse: Path) -> dict[tuple[str, str], str]:
     if not db.exists():
         return {}
     with duckdb.connect(str(db), read_only=True) as con:
-        return {(t, v): p for t, v, p in con.execute(
-            "select identifier_type, identifier_value, person_id from intermediate.int_identity__persons "
-            "where identifier_type in ('mp_openid', 'mp_anonymous_id')").fetchall()}
+        return {
+            (t, v): p
+            for t, v, p in con.execute(
+                "select identifier_type, identifier_value, person_id from intermediate.int_identity__persons "
+                "where identifier_type in ('mp_openid', 'mp_anonymous_id')"
+            ).fetchall()
+        }
 
 
 def _events_of(warehouse: Path, identifiers: set[tuple[str, str]]) -> int:
@@ -62,14 +66,18 @@ def _events_of(warehouse: Path, identifiers: set[tuple[str, str]]) -> int:
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(
             "select count(*) from staging.stg_wechat_mp__events where list_contains(?, openid) "
-            "or list_contains(?, share_from) or list_contains(?, anonymous_id)", [openids, openids, devices]
+            "or list_contains(?, share_from) or list_contains(?, anonymous_id)",
+            [openids, openids, devices],
         ).fetchone()[0]
 
 
 def _person_ids(warehouse: Path) -> set[tuple]:
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
-        return set(con.execute(
-            "select identifier_type, identifier_value, person_id from intermediate.int_identity__persons").fetchall())
+        return set(
+            con.execute(
+                "select identifier_type, identifier_value, person_id from intermediate.int_identity__persons"
+            ).fetchall()
+        )
 
 
 def _merges(warehouse: Path) -> set[tuple]:
@@ -114,15 +122,19 @@ def _identity_changes(landing: Path, warehouse: Path, export_date: str) -> None:
             join staging.stg_wechat_mp__events as events on events.openid = persons.identifier_value
             where persons.identifier_type = 'mp_openid' group by all"""
         a_openid, a_person = con.execute(
-            f"select openid, person_id from ({with_events}) order by events desc, openid limit 1").fetchone()
-        b_phone = con.execute(f"""
+            f"select openid, person_id from ({with_events}) order by events desc, openid limit 1"
+        ).fetchone()
+        b_phone = con.execute(
+            f"""
             select phones.identifier_value
             from intermediate.int_identity__links as links
             join intermediate.int_identity__persons as phones
                 on phones.identifier_type = 'phone' and phones.identifier_value = links.right_value
             join ({with_events}) as b on b.openid = links.left_value and b.person_id = phones.person_id
             where links.evidence = 'phone_verified' and links.left_type = 'mp_openid' and b.person_id <> ?
-            order by b.events desc, 1 limit 1""", [a_person]).fetchone()[0]
+            order by b.events desc, 1 limit 1""",
+            [a_person],
+        ).fetchone()[0]
         device, other_openid = con.execute("""
             select devices.identifier_value, others.identifier_value
             from intermediate.int_identity__persons as devices
@@ -135,15 +147,37 @@ def _identity_changes(landing: Path, warehouse: Path, export_date: str) -> None:
     day = dt.datetime.fromisoformat(export_date).replace(hour=4, tzinfo=dt.UTC)
     users = landing / "wechat_mp_users" / export_date
     users.mkdir(parents=True, exist_ok=True)
-    (users / "mp_users_relinked.jsonl").write_text(json.dumps({
-        "openid": a_openid, "register_time": int(day.timestamp()),
-        "phone_info": {"phoneNumber": b_phone.removeprefix("+86"), "purePhoneNumber": b_phone.removeprefix("+86"),
-                       "countryCode": 86}}) + "\n", encoding="utf-8")
+    (users / "mp_users_relinked.jsonl").write_text(
+        json.dumps(
+            {
+                "openid": a_openid,
+                "register_time": int(day.timestamp()),
+                "phone_info": {
+                    "phoneNumber": b_phone.removeprefix("+86"),
+                    "purePhoneNumber": b_phone.removeprefix("+86"),
+                    "countryCode": 86,
+                },
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     events = landing / "wechat_mp_events" / export_date
     events.mkdir(parents=True, exist_ok=True)
-    (events / "mp_events_shared_device.jsonl").write_text(json.dumps({
-        "event_id": "shared-device-0001", "event_time": int(day.timestamp() * 1000), "openid": other_openid,
-        "anonymous_id": device, "event": "page_view", "page": "pages/index/index"}) + "\n", encoding="utf-8")
+    (events / "mp_events_shared_device.jsonl").write_text(
+        json.dumps(
+            {
+                "event_id": "shared-device-0001",
+                "event_time": int(day.timestamp() * 1000),
+                "openid": other_openid,
+                "anonymous_id": device,
+                "event": "page_view",
+                "page": "pages/index/index",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def _erase_a_sharer(warehouse: Path) -> str:
@@ -195,8 +229,11 @@ def nights(tmp_path_factory):
         ("first night", lambda: arrive(*[d for d in dates if d < cut]), dates[-4]),
         ("new export day, a replaced and a late old export", second_night, dates[-3]),
         ("nothing new", lambda: None, (dt.date.fromisoformat(dates[-3]) + dt.timedelta(days=1)).isoformat()),
-        ("two new export days and identity changes", lambda: (
-            arrive(dates[-2], dates[-1]), _identity_changes(landing, incremental, dates[-1])), dates[-1]),
+        (
+            "two new export days and identity changes",
+            lambda: (arrive(dates[-2], dates[-1]), _identity_changes(landing, incremental, dates[-1])),
+            dates[-1],
+        ),
         ("erasure", None, dates[-1]),
     ]
     results = []
@@ -209,6 +246,7 @@ def nights(tmp_path_factory):
             erased = _erase_a_sharer(incremental)
             # what the erasure does to a warehouse's state, on the full-build sequence too
             from dagster_project.privacy.erasure import forget_warehouse_state
+
             forget_warehouse_state(sequence / "warehouse.duckdb", _person_of(sequence, erased))
             shutil.copytree(incremental / "privacy", sequence / "privacy")  # the deny-list
         else:
@@ -226,17 +264,26 @@ def nights(tmp_path_factory):
         merges_of_full_builds |= _merges(sequence)
 
         after = _mp_mapping(incremental)
-        changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)} if before else set()
-        results.append({
-            "night": name,
-            "files_read": files_read,
-            "differences": marts_differences(incremental / "warehouse.duckdb", sequence / "warehouse.duckdb",
-                                             skip_tables=("person_id_merges",)),
-            "person_ids": (_person_ids(incremental), _person_ids(sequence)),
-            "merges": (_merges(incremental), set(merges_of_full_builds)),
-            "events_of_changed_identifiers": _events_of(incremental, changed) if changed else 0,
-            "erased": erased,
-        })
+        changed = (
+            {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+            if before
+            else set()
+        )
+        results.append(
+            {
+                "night": name,
+                "files_read": files_read,
+                "differences": marts_differences(
+                    incremental / "warehouse.duckdb",
+                    sequence / "warehouse.duckdb",
+                    skip_tables=("person_id_merges",),
+                ),
+                "person_ids": (_person_ids(incremental), _person_ids(sequence)),
+                "merges": (_merges(incremental), set(merges_of_full_builds)),
+                "events_of_changed_identifiers": _events_of(incremental, changed) if changed else 0,
+                "erased": erased,
+            }
+        )
     return results
 
 
@@ -246,7 +293,9 @@ def _person_of(warehouse: Path, person_id: str):
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         identifiers = con.execute(
             "select identifier_type, identifier_value from intermediate.int_identity__persons "
-            "where person_id = ? order by 1, 2", [person_id]).fetchall()
+            "where person_id = ? order by 1, 2",
+            [person_id],
+        ).fetchall()
     return Person([person_id], identifiers)
 
 

@@ -21,16 +21,25 @@ ERASED_AT = dt.datetime(2024, 3, 4, 9, tzinfo=dt.UTC)
 MODEL = "stg_wechat_mp__events"
 
 
-def write_events(bronze: Path, export_date: str, name: str, sha: str, loaded_at: dt.datetime,
-                 pages: dict[str, str]) -> Path:
+def write_events(
+    bronze: Path, export_date: str, name: str, sha: str, loaded_at: dt.datetime, pages: dict[str, str]
+) -> Path:
     """One bronze file of MP events as the ingestion writes it (event_id -> page)."""
     schema = empty_bronze_frame(get_contract("wechat_mp_events")).schema
     source_file = f"wechat_mp_events/{export_date}/{name}"
     rows = [
-        {"event_id": event_id, "event": "page_view", "page": page, "openid": f"o_{event_id}",
-         "event_time": dt.datetime(2024, 3, 1, 10, tzinfo=dt.UTC), "_source_file": source_file,
-         "_row_number": i, "_export_date": dt.date.fromisoformat(export_date), "_loaded_at": loaded_at,
-         "_file_sha256": sha * 64}
+        {
+            "event_id": event_id,
+            "event": "page_view",
+            "page": page,
+            "openid": f"o_{event_id}",
+            "event_time": dt.datetime(2024, 3, 1, 10, tzinfo=dt.UTC),
+            "_source_file": source_file,
+            "_row_number": i,
+            "_export_date": dt.date.fromisoformat(export_date),
+            "_loaded_at": loaded_at,
+            "_file_sha256": sha * 64,
+        }
         for i, (event_id, page) in enumerate(pages.items(), start=1)
     ]
     folder = bronze / "wechat_mp_events" / f"export_date={export_date}"

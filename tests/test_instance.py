@@ -22,7 +22,6 @@ holds the receiver's name (a failing dbt accepted_values warning whose failing r
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import fcntl
 import io
 import json
@@ -72,23 +71,59 @@ def _plant(landing: Path) -> None:
 
     day = _last_day(landing, "wechat_mp_users")
     real = json.loads(next(day.glob("*.jsonl")).read_text(encoding="utf-8").splitlines()[0])
-    write_jsonl(day / "mp_users_planted.jsonl", [{
-        **real, "openid": OPENID, "unionid": UNIONID, "nickname": PLANTED_NAME,
-        "phone_info": {"phoneNumber": f"+86 {MP_PHONE}", "purePhoneNumber": MP_PHONE, "countryCode": 86}}])
+    write_jsonl(
+        day / "mp_users_planted.jsonl",
+        [
+            {
+                **real,
+                "openid": OPENID,
+                "unionid": UNIONID,
+                "nickname": PLANTED_NAME,
+                "phone_info": {
+                    "phoneNumber": f"+86 {MP_PHONE}",
+                    "purePhoneNumber": MP_PHONE,
+                    "countryCode": 86,
+                },
+            }
+        ],
+    )
 
     day = _last_day(landing, "crm_members")
     text, encoding = _decode(next(day.glob("*.csv")).read_bytes())
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    planted = {"会员编号": "M900000001", "手机号": CRM_PHONE, "unionid": UNIONID, "姓名": PLANTED_NAME, "邮箱": BAD_EMAIL}
+    planted = {
+        "会员编号": "M900000001",
+        "手机号": CRM_PHONE,
+        "unionid": UNIONID,
+        "姓名": PLANTED_NAME,
+        "邮箱": BAD_EMAIL,
+    }
     row = next(reader)  # the export's headers as they are (padded with spaces in some exports)
-    write_csv(day / "crm_members_planted.csv", list(reader.fieldnames),
-              [[planted.get(h.strip(), row[h]) for h in reader.fieldnames]], encoding=encoding.removesuffix("-sig"))
+    write_csv(
+        day / "crm_members_planted.csv",
+        list(reader.fieldnames),
+        [[planted.get(h.strip(), row[h]) for h in reader.fieldnames]],
+        encoding=encoding.removesuffix("-sig"),
+    )
 
     day = _last_day(landing, "tmall_orders")
     at = f"{day.name} 10:00:00"
-    write_csv(day / "ExportOrderList_planted.csv", TMALL_HEADER, [tmall_row(
-        "3900000000000000001", 订单状态=PLANTED_NAME, 收货人姓名=PLANTED_NAME, 收货地址=PLANTED_ADDRESS,
-        联系手机=f"'{TMALL_PHONE}", 买家会员名="tb_欧阳明月的店", 订单创建时间=at, 订单付款时间=at)])
+    write_csv(
+        day / "ExportOrderList_planted.csv",
+        TMALL_HEADER,
+        [
+            tmall_row(
+                "3900000000000000001",
+                订单状态=PLANTED_NAME,
+                收货人姓名=PLANTED_NAME,
+                收货地址=PLANTED_ADDRESS,
+                联系手机=f"'{TMALL_PHONE}",
+                买家会员名="tb_欧阳明月的店",
+                订单创建时间=at,
+                订单付款时间=at,
+            )
+        ],
+    )
 
 
 # ---- the scan -----------------------------------------------------------------------------------
@@ -101,7 +136,13 @@ _FIELD = re.compile(r"[^\"\n\r\x00|\\{}\[\]<>`]+")
 
 def _mobile(value: str) -> str | None:
     digits = re.sub(r"\D", "", value)
-    digits = digits[4:] if digits.startswith("0086") else digits[2:] if len(digits) == 13 and digits[:2] == "86" else digits
+    digits = (
+        digits[4:]
+        if digits.startswith("0086")
+        else digits[2:]
+        if len(digits) == 13 and digits[:2] == "86"
+        else digits
+    )
     return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None
 
 
@@ -112,8 +153,11 @@ class Scanner:
         self.mobiles = {m for v in pii["phone"] if (m := _mobile(v))}
         self.matcher = Matcher(pii)
         # values found as whole tokens: short names, nicks, e-mails, odd phone values, account ids
-        self.exact = {v: kind for v, kind in self.matcher.exact.items()
-                      if kind != "phone" or (len(re.sub(r"\D", "", v)) >= 7 and not _mobile(v))}
+        self.exact = {
+            v: kind
+            for v, kind in self.matcher.exact.items()
+            if kind != "phone" or (len(re.sub(r"\D", "", v)) >= 7 and not _mobile(v))
+        }
         self.exact.update({v: "account" for v in extra})
 
     def __call__(self, text: str) -> list[tuple[str, str]]:
@@ -129,8 +173,8 @@ class Scanner:
                 hits.append((self.exact[field], field))
             for length, values in self.matcher.inner.items():
                 for start in range(len(field) - length + 1):
-                    if kind := values.get(field[start:start + length]):
-                        hits.append((kind, field[start:start + length]))
+                    if kind := values.get(field[start : start + length]):
+                        hits.append((kind, field[start : start + length]))
         return hits
 
 
@@ -155,21 +199,37 @@ def _blocklisted() -> set[str]:
 
 class Commands:
     def __init__(self, root: Path, landing: Path, name: str):
-        self.warehouse, self.home, self.dbt_target = root / f"{name}_warehouse", root / f"{name}_home", root / f"{name}_dbt"
+        self.warehouse, self.home, self.dbt_target = (
+            root / f"{name}_warehouse",
+            root / f"{name}_home",
+            root / f"{name}_dbt",
+        )
         self.dbt_target.mkdir(parents=True)
         partial = DBT_DIR / "target" / "partial_parse.msgpack"
         if partial.exists():  # as dagster-dbt does for its own target folders
             shutil.copy(partial, self.dbt_target / partial.name)
-        self.env = {**os.environ, "LANDING_DIR": str(landing), "WAREHOUSE_DIR": str(self.warehouse),
-                    "DAGSTER_HOME": str(self.home), "AS_OF_DATE": AS_OF, "DBT_TARGET_PATH": str(self.dbt_target),
-                    "SIYU_RETRY_WAIT_SECONDS": "1", "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "LANDING_DIR": str(landing),
+            "WAREHOUSE_DIR": str(self.warehouse),
+            "DAGSTER_HOME": str(self.home),
+            "AS_OF_DATE": AS_OF,
+            "DBT_TARGET_PATH": str(self.dbt_target),
+            "SIYU_RETRY_WAIT_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
         self.logs = root / f"{name}_logs"
         self.logs.mkdir()
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         out = (self.logs / f"{name}.log").open("w")
-        return subprocess.Popen([str(BIN / "siyu"), *args], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [str(BIN / "siyu"), *args],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
@@ -206,12 +266,23 @@ def _events(home: Path) -> dict[str, dict]:
             logs = [e for e in instance.all_logs(record.dagster_run.run_id) if e.dagster_event]
             kinds = dg.DagsterEventType
             steps = [e.timestamp for e in logs if e.dagster_event.event_type == kinds.STEP_START]
-            ends = [e.timestamp for e in logs if e.dagster_event.event_type in (kinds.RUN_SUCCESS, kinds.RUN_FAILURE)]
-            checks = [e.dagster_event.event_specific_data for e in logs
-                      if e.dagster_event.event_type == kinds.ASSET_CHECK_EVALUATION]
-            runs[record.dagster_run.job_name] = {"run_id": record.dagster_run.run_id, "first_step": min(steps),
-                                                 "end": max(ends), "checks": checks,
-                                                 "run_config": record.dagster_run.run_config}
+            ends = [
+                e.timestamp
+                for e in logs
+                if e.dagster_event.event_type in (kinds.RUN_SUCCESS, kinds.RUN_FAILURE)
+            ]
+            checks = [
+                e.dagster_event.event_specific_data
+                for e in logs
+                if e.dagster_event.event_type == kinds.ASSET_CHECK_EVALUATION
+            ]
+            runs[record.dagster_run.job_name] = {
+                "run_id": record.dagster_run.run_id,
+                "first_step": min(steps),
+                "end": max(ends),
+                "checks": checks,
+                "run_config": record.dagster_run.run_config,
+            }
     return runs
 
 
@@ -261,32 +332,47 @@ def test_the_final_state_equals_running_them_one_after_the_other(runs):
     from sources.contracts import load_contracts
 
     for source in load_contracts():
-        rows = [pl.read_parquet(str(c.warehouse / "bronze" / source / "export_date=*" / "*.parquet"))
-                .drop("_loaded_at").sort("_source_file", "_row_number") for c in (together, apart)]
+        rows = [
+            pl.read_parquet(str(c.warehouse / "bronze" / source / "export_date=*" / "*.parquet"))
+            .drop("_loaded_at")
+            .sort("_source_file", "_row_number")
+            for c in (together, apart)
+        ]
         assert rows[0].equals(rows[1]), source
-    deny = [set(pl.read_parquet(c.warehouse / "privacy" / "deny_list.parquet")["identifier_hash"])
-            for c in (together, apart)]
+    deny = [
+        set(pl.read_parquet(c.warehouse / "privacy" / "deny_list.parquet")["identifier_hash"])
+        for c in (together, apart)
+    ]
     assert deny[0] == deny[1] and len(deny[0]) >= 3  # the unionid, both phones, the openid, orders
     assert not marts_differences(together.warehouse / "serving.duckdb", apart.warehouse / "serving.duckdb")
     with duckdb.connect(str(together.warehouse / "serving.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from marts.customer_identities where identifier_value = ?",
-                           [UNIONID]).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from marts.customer_identities where identifier_value = ?", [UNIONID]
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_a_second_writer_is_refused_after_the_timeout_with_the_holder_named(tmp_path):
     """The lock itself, across processes: a holder, a waiter that gives up naming it."""
     from dagster_project.defs.common.writer_lock import warehouse_writer
 
-    child = ("import sys; from pathlib import Path; from dagster_project.defs.common.writer_lock import warehouse_writer\n"
-             "with warehouse_writer(Path(sys.argv[1]), {'run_id': 'second', 'job': 'erase_person'}, timeout=1.5):\n"
-             "    print('TOOK THE LOCK')\n")
+    child = (
+        "import sys; from pathlib import Path; from dagster_project.defs.common.writer_lock import warehouse_writer\n"
+        "with warehouse_writer(Path(sys.argv[1]), {'run_id': 'second', 'job': 'erase_person'}, timeout=1.5):\n"
+        "    print('TOOK THE LOCK')\n"
+    )
     with warehouse_writer(tmp_path, {"run_id": "r-first", "job": "nightly_warehouse"}, log=lambda m: None):
-        waiter = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True, text=True,
-                                timeout=60)
+        waiter = subprocess.run(
+            [sys.executable, "-c", child, str(tmp_path)], capture_output=True, text=True, timeout=60
+        )
     assert waiter.returncode != 0 and "TOOK THE LOCK" not in waiter.stdout
     assert "waiting for the warehouse writer lock" in waiter.stdout
     assert "refused" in waiter.stderr and "run r-first of job nightly_warehouse" in waiter.stderr
-    free = subprocess.run([sys.executable, "-c", child, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    free = subprocess.run(
+        [sys.executable, "-c", child, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
     assert free.returncode == 0 and "TOOK THE LOCK" in free.stdout  # released with the holder
 
 
@@ -298,8 +384,10 @@ def scanner(runs):
     *_, landing = runs
     pii = landing_personal_data(landing)
     junk = _blocklisted()
-    pii = {kind: {v for v in values if v.removeprefix("+86") not in junk and v not in junk}
-           for kind, values in pii.items()}
+    pii = {
+        kind: {v for v in values if v.removeprefix("+86") not in junk and v not in junk}
+        for kind, values in pii.items()
+    }
     return Scanner(pii, extra={UNIONID, OPENID})
 
 
@@ -314,9 +402,14 @@ def test_the_landing_holds_the_planted_values_the_scan_looks_for(scanner):
 
 def test_the_planted_values_reached_the_check_metadata_masked(runs):
     _, _, events, _ = runs
-    checks = {(c.asset_key.to_user_string(), c.check_name): c for c in events["together"]["nightly_warehouse"]["checks"]}
-    text = {key: json.dumps({k: str(getattr(v, "value", v)) for k, v in c.metadata.items()}, ensure_ascii=False)
-            for key, c in checks.items()}
+    checks = {
+        (c.asset_key.to_user_string(), c.check_name): c
+        for c in events["together"]["nightly_warehouse"]["checks"]
+    }
+    text = {
+        key: json.dumps({k: str(getattr(v, "value", v)) for k, v in c.metadata.items()}, ensure_ascii=False)
+        for key, c in checks.items()
+    }
     mp, crm = text[("bronze/wechat_mp_users", "expectations")], text[("bronze/crm_members", "expectations")]
     assert "pure_phone_number" in mp and "139****0001" in mp, mp  # the failing expectation, its sample masked
     assert "email" in crm and "欧*****q" in crm, crm
@@ -327,7 +420,9 @@ def test_the_planted_values_reached_the_check_metadata_masked(runs):
 def test_the_erasure_run_config_holds_only_the_request_id(runs):
     _, _, events, _ = runs
     config = events["together"]["erase_person"]["run_config"]["ops"]["find_and_erase"]["config"]
-    assert set(config) == {"request_id", "as_of_date"} and re.fullmatch(r"E\d{14}-[0-9a-f]{8}", config["request_id"])
+    assert set(config) == {"request_id", "as_of_date"} and re.fullmatch(
+        r"E\d{14}-[0-9a-f]{8}", config["request_id"]
+    )
 
 
 def test_no_personal_value_anywhere_in_the_instances_or_the_dbt_folders(runs, scanner):
@@ -355,7 +450,10 @@ def test_the_scan_finds_personal_values_in_an_instance_given_them(tmp_path, scan
 
     (tmp_path / "home").mkdir()
     with dg.DagsterInstance.local_temp(str(tmp_path / "home")) as instance:
-        leaky_job.execute_in_process(instance=instance, tags={"who": UNIONID},
-                                     run_config={"ops": {"leaky": {"config": {"phones": [f"+86 {CRM_PHONE}"]}}}})
+        leaky_job.execute_in_process(
+            instance=instance,
+            tags={"who": UNIONID},
+            run_config={"ops": {"leaky": {"config": {"phones": [f"+86 {CRM_PHONE}"]}}}},
+        )
     found = {kind for hits in scan_files([tmp_path / "home"], scanner).values() for kind, _ in hits}
     assert {"phone", "name", "address", "account"} <= found, found

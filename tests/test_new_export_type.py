@@ -71,14 +71,18 @@ def _copy_project(root: Path) -> None:
     shutil.copy(REPO / "sources" / "vocabularies.yml", root / "sources" / "vocabularies.yml")
     (root / "expectations").mkdir()
     shutil.copy(REPO / "expectations" / "build_suites.py", root / "expectations" / "build_suites.py")
-    shutil.copytree(REPO / "dbt", root / "dbt", ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    shutil.copytree(
+        REPO / "dbt", root / "dbt", ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
 
 
 def test_a_toy_export_type_needs_only_its_contract_and_staging_model(tmp_path):
     root = tmp_path / "project"
     _copy_project(root)
     (root / "sources" / "contracts" / "crm_coupons.yml").write_text(TOY_CONTRACT, encoding="utf-8")
-    (root / "dbt" / "models" / "staging" / "crm" / "stg_crm__coupons.sql").write_text(STAGING_MODEL, encoding="utf-8")
+    (root / "dbt" / "models" / "staging" / "crm" / "stg_crm__coupons.sql").write_text(
+        STAGING_MODEL, encoding="utf-8"
+    )
 
     # Derived files: written for the copy, then up to date.
     assert derive.main(["--check", "--root", str(root)]) == 1
@@ -88,7 +92,9 @@ def test_a_toy_export_type_needs_only_its_contract_and_staging_model(tmp_path):
     table = next(t for t in sources_yml["sources"][0]["tables"] if t["name"] == "crm_coupons")
     columns = {c["name"]: c["data_type"] for c in table["columns"]}
     assert columns["coupon_value"] == "decimal(18,2)" and columns["redeemed_at"] == "timestamptz"
-    assert {"phone_normalized", "phone_is_masked", "redeemed_at_raw", "_source_file", "_extra"} <= set(columns)
+    assert {"phone_normalized", "phone_is_masked", "redeemed_at_raw", "_source_file", "_extra"} <= set(
+        columns
+    )
     assert "'crm_coupons'" in (root / derive.DBT_MACRO).read_text(encoding="utf-8")
     assert (root / "expectations" / "crm_coupons.json").exists()
 
@@ -106,8 +112,9 @@ def test_a_toy_export_type_needs_only_its_contract_and_staging_model(tmp_path):
     assert (result.rows, result.rejects) == (2, 1)
 
     # Its Great Expectations suite, generated from the contract, passes on the loaded rows.
-    summary = validate_bronze("crm_coupons", read_bronze(bronze, "crm_coupons").collect(),
-                              suites_dir=root / "expectations")
+    summary = validate_bronze(
+        "crm_coupons", read_bronze(bronze, "crm_coupons").collect(), suites_dir=root / "expectations"
+    )
     assert summary.passed_errors and summary.evaluated > 10
 
     # The Dagster bronze asset comes from the same factory as the twelve others.
@@ -118,19 +125,34 @@ def test_a_toy_export_type_needs_only_its_contract_and_staging_model(tmp_path):
     # dbt: the staging model reads the new source, audit.rejects includes its reject.
     dbt_dir = root / "dbt"
     db = warehouse / "warehouse.duckdb"
-    args = ["build", "--select", "stg_crm__coupons", "rejects", "--project-dir", str(dbt_dir),
-            "--profiles-dir", str(dbt_dir), "--target-path", str(tmp_path / "target"),
-            "--log-path", str(tmp_path / "logs")]
+    args = [
+        "build",
+        "--select",
+        "stg_crm__coupons",
+        "rejects",
+        "--project-dir",
+        str(dbt_dir),
+        "--profiles-dir",
+        str(dbt_dir),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
     # a separate process, as the nightly runs it (and no DuckDB connection is left open here)
     env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
     dbt = Path(sys.executable).with_name("dbt")
     outcome = subprocess.run([str(dbt), *args], env=env, capture_output=True, text=True, timeout=600)
     assert outcome.returncode == 0, outcome.stdout[-3000:] + outcome.stderr[-3000:]
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql("select redemption_id, phone_normalized, coupon_value from staging.stg_crm__coupons "
-                       "order by 1").fetchall()
+        rows = con.sql(
+            "select redemption_id, phone_normalized, coupon_value from staging.stg_crm__coupons order by 1"
+        ).fetchall()
         rejects = con.sql("select source, row_number, column_name, raw_value from audit.rejects").fetchall()
-    assert [(r[0], r[1], float(r[2])) for r in rows] == [("R001", "+8613800138000", 20.0), ("R002", None, 50.0)]
+    assert [(r[0], r[1], float(r[2])) for r in rows] == [
+        ("R001", "+8613800138000", 20.0),
+        ("R002", None, 50.0),
+    ]
     assert rejects == [("crm_coupons", 3, "coupon_value", "五十")]
 
 

@@ -10,7 +10,11 @@ from dagster_project.rules import parsing
 
 
 def _apply(expr_fn, values, *args):
-    return pl.DataFrame({"v": values}, schema={"v": pl.String}).select(expr_fn(pl.col("v"), *args).alias("out"))["out"].to_list()
+    return (
+        pl.DataFrame({"v": values}, schema={"v": pl.String})
+        .select(expr_fn(pl.col("v"), *args).alias("out"))["out"]
+        .to_list()
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,7 +43,10 @@ def test_normalize_phone(raw, expected):
 
 def test_masked_phone_flag():
     assert _apply(parsing.is_masked_phone, ["138****1234", "13812345678", None, "1******6198"]) == [
-        True, False, False, True,
+        True,
+        False,
+        False,
+        True,
     ]
 
 
@@ -90,7 +97,9 @@ def test_parse_beijing_timestamp(raw, expected):
 
 def test_parse_epoch_seconds_and_millis():
     assert _apply(parsing.parse_epoch, ["1700000000", "0", "abc"], "s") == [
-        dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC), None, None,
+        dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC),
+        None,
+        None,
     ]
     assert _apply(parsing.parse_epoch, ["1700000000123"], "ms") == [
         dt.datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
@@ -99,9 +108,20 @@ def test_parse_epoch_seconds_and_millis():
 
 def test_clean_id_unwraps_excel_formula_and_text_marker():
     assert _apply(parsing.clean_id, ['="2876543210987654321"', " 'ABC ", "\t3301\t", "——", " "]) == [
-        "2876543210987654321", "ABC", "3301", None, None,
+        "2876543210987654321",
+        "ABC",
+        "3301",
+        None,
+        None,
     ]
 
 
 def test_parse_int_accepts_spreadsheet_floats_only_when_whole():
-    assert _apply(parsing.parse_int, ["12", "12.0", "1,200", "12.5", "x", None]) == [12, 12, 1200, None, None, None]
+    assert _apply(parsing.parse_int, ["12", "12.0", "1,200", "12.5", "x", None]) == [
+        12,
+        12,
+        1200,
+        None,
+        None,
+        None,
+    ]

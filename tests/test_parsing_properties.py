@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.rules import parsing
 from dagster_project.bronze.readers import UnreadableFile, map_headers
+from dagster_project.rules import parsing
 from sources.contracts import load_contracts
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -26,7 +26,10 @@ FULLWIDTH_DIGITS = "０１２３４５６７８９"
 # Text that looks like the cells of a real export: digits (ASCII and full-width), phone and
 # money punctuation, masks, Chinese, and any other Unicode hypothesis likes to throw in.
 cell_alphabet = st.sampled_from(
-    list(string.digits) + list(FULLWIDTH_DIGITS) + list("+-*/ .:,'()\t元¥￥——RMBe") + ["——", "86", "0086", "年", "月"]
+    list(string.digits)
+    + list(FULLWIDTH_DIGITS)
+    + list("+-*/ .:,'()\t元¥￥——RMBe")
+    + ["——", "86", "0086", "年", "月"]
 )
 export_like = st.lists(cell_alphabet, max_size=24).map("".join)
 any_text = st.one_of(st.text(max_size=40), export_like)
@@ -55,7 +58,7 @@ FOREIGN = re.compile(r"^\+[1-9]\d{6,14}$")
 @FAST
 @given(batches)
 def test_a_phone_is_only_ever_made_of_the_digits_that_were_there(values):
-    for raw, phone in zip(values, _apply(parsing.normalize_phone, values)):
+    for raw, phone in zip(values, _apply(parsing.normalize_phone, values), strict=False):
         if phone is None:
             continue
         digits = _ascii_digits(raw)
@@ -69,7 +72,13 @@ def test_a_phone_is_only_ever_made_of_the_digits_that_were_there(values):
 
 
 @FAST
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Nd", "Cs"]), max_size=30), min_size=1, max_size=50))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=["Nd", "Cs"]), max_size=30),
+        min_size=1,
+        max_size=50,
+    )
+)
 def test_text_without_digits_is_never_a_phone_amount_or_timestamp(values):
     assert _apply(parsing.normalize_phone, values) == [None] * len(values)
     assert _apply(parsing.parse_yuan, values) == [None] * len(values)
@@ -85,7 +94,7 @@ def written_phones(draw) -> tuple[str, str]:
     prefix = draw(st.sampled_from(["", "'", "86-", "+86 ", "0086-", "+86-"]))
     split = draw(st.sampled_from([(3, 7), (3, 3), (11, 11)]))
     sep = draw(st.sampled_from(["", " ", "-"]))
-    body = number[: split[0]] + sep + number[split[0]: split[1] + 4] + sep + number[split[1] + 4:]
+    body = number[: split[0]] + sep + number[split[0] : split[1] + 4] + sep + number[split[1] + 4 :]
     if draw(st.booleans()):
         body = body.translate(str.maketrans(string.digits, FULLWIDTH_DIGITS))
     lead = draw(st.sampled_from(["", " ", "\t"]))
@@ -108,7 +117,7 @@ def test_every_written_form_of_a_mainland_phone_normalises_to_the_same_number(pa
 @FAST
 @given(batches)
 def test_an_amount_is_a_two_place_decimal_built_from_the_cells_own_digits(values):
-    for raw, amount in zip(values, _apply(parsing.parse_yuan, values)):
+    for raw, amount in zip(values, _apply(parsing.parse_yuan, values), strict=False):
         if amount is None:
             continue
         assert isinstance(amount, Decimal) and amount.as_tuple().exponent == -2, (raw, amount)
@@ -119,7 +128,7 @@ def test_an_amount_is_a_two_place_decimal_built_from_the_cells_own_digits(values
 
 @st.composite
 def written_amounts(draw) -> tuple[str, Decimal]:
-    cents = draw(st.integers(min_value=-10**12, max_value=10**12))
+    cents = draw(st.integers(min_value=-(10**12), max_value=10**12))
     value = Decimal(cents).scaleb(-2)
     text = f"{value:,.2f}" if draw(st.booleans()) else f"{value:.2f}"
     if draw(st.booleans()):
@@ -134,7 +143,9 @@ def test_every_written_form_of_an_amount_parses_back_exactly(pairs):
     assert _apply(parsing.parse_yuan, [r for r, _ in pairs]) == [v for _, v in pairs]
 
 
-@pytest.mark.parametrize("garbage", ["1,2,3", "12 34", "1,23.00", "12,3456", "1e5", "0x10", "12-", "+-3", "1 000元"])
+@pytest.mark.parametrize(
+    "garbage", ["1,2,3", "12 34", "1,23.00", "12,3456", "1e5", "0x10", "12-", "+-3", "1 000元"]
+)
 def test_misplaced_separators_are_not_amounts(garbage):
     assert _apply(parsing.parse_yuan, [garbage]) == [None]
 
@@ -147,7 +158,7 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 @FAST
 @given(batches)
 def test_a_parsed_timestamp_is_a_real_instant_that_round_trips(values):
-    for raw, ts in zip(values, _apply(parsing.parse_beijing_timestamp, values)):
+    for raw, ts in zip(values, _apply(parsing.parse_beijing_timestamp, values), strict=False):
         if ts is None:
             continue
         assert ts.tzinfo is not None and dt.datetime(1, 1, 2, tzinfo=dt.UTC) <= ts, (raw, ts)
@@ -158,7 +169,9 @@ def test_a_parsed_timestamp_is_a_real_instant_that_round_trips(values):
 
 @st.composite
 def written_timestamps(draw) -> tuple[str, dt.datetime]:
-    wall = draw(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31, 23, 59, 59)))
+    wall = draw(
+        st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2099, 12, 31, 23, 59, 59))
+    )
     shape = draw(st.sampled_from(["iso", "iso_t", "excel", "minutes", "date"]))
     if shape == "iso":
         text = wall.strftime("%Y-%m-%d %H:%M:%S")
@@ -184,10 +197,12 @@ def test_every_written_form_of_a_beijing_time_parses_to_its_instant(pairs):
 
 
 @FAST
-@given(st.lists(st.integers(min_value=-(10**20), max_value=10**20).map(str) | any_text, min_size=1, max_size=50))
+@given(
+    st.lists(st.integers(min_value=-(10**20), max_value=10**20).map(str) | any_text, min_size=1, max_size=50)
+)
 def test_epochs_are_positive_and_never_crash(values):
     for unit in ("s", "ms"):
-        for raw, ts in zip(values, _apply(parsing.parse_epoch, values, unit)):
+        for raw, ts in zip(values, _apply(parsing.parse_epoch, values, unit), strict=False):
             assert ts is None or ts > dt.datetime(1970, 1, 1, tzinfo=dt.UTC), (raw, ts)
 
 
@@ -195,11 +210,20 @@ def test_epochs_are_positive_and_never_crash(values):
 
 SOME = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXPORT_DATE = dt.date(2025, 3, 5)
-TYPED_CELLS = [(c.source, col.name) for c in load_contracts().values() for col in c.columns if col.type != "json"]
+TYPED_CELLS = [
+    (c.source, col.name) for c in load_contracts().values() for col in c.columns if col.type != "json"
+]
 
 
-FILLER = {"timestamp": "2025/3/4 10:01", "unix_s": "1741053600", "unix_ms": "1741053600000", "int": "1",
-          "decimal": "1,299.00", "phone": "138 0013 8000", "json": "[]"}
+FILLER = {
+    "timestamp": "2025/3/4 10:01",
+    "unix_s": "1741053600",
+    "unix_ms": "1741053600000",
+    "int": "1",
+    "decimal": "1,299.00",
+    "phone": "138 0013 8000",
+    "json": "[]",
+}
 
 
 def _raw_frame(contract, rows: int, **cells: list) -> pl.DataFrame:
@@ -214,7 +238,11 @@ def _raw_frame(contract, rows: int, **cells: list) -> pl.DataFrame:
 
 
 @SOME
-@given(st.sampled_from(TYPED_CELLS), st.sampled_from(parsing.EXCEL_ERRORS), st.sampled_from(["", " ", "\t", "\u3000"]))
+@given(
+    st.sampled_from(TYPED_CELLS),
+    st.sampled_from(parsing.EXCEL_ERRORS),
+    st.sampled_from(["", " ", "\t", "\u3000"]),
+)
 def test_a_spreadsheet_error_in_any_cell_rejects_its_row_and_only_its_row(cell, error, pad):
     from dagster_project.bronze.ingest import EXCEL_ERROR_REASON, type_file
 
@@ -222,7 +250,9 @@ def test_a_spreadsheet_error_in_any_cell_rejects_its_row_and_only_its_row(cell, 
     col = contract.column(cell[1])
     raw = _raw_frame(contract, 2)
     value = pad + error + pad
-    raw = raw.with_columns(pl.when(pl.col("_row_number") == 1).then(pl.lit(value)).otherwise(pl.col(col.name)).alias(col.name))
+    raw = raw.with_columns(
+        pl.when(pl.col("_row_number") == 1).then(pl.lit(value)).otherwise(pl.col(col.name)).alias(col.name)
+    )
     good, rejects = type_file(raw, contract, EXPORT_DATE)
     assert rejects.rows() == [(1, col.name, value, EXCEL_ERROR_REASON)]  # one reason: not also "unparseable"
     assert good["_row_number"].to_list() == [2]
@@ -231,15 +261,18 @@ def test_a_spreadsheet_error_in_any_cell_rejects_its_row_and_only_its_row(cell, 
 LATEST = int(dt.datetime(2025, 3, 7, tzinfo=BEIJING).timestamp())  # the day after the export date ends
 GOOD_ITEM = {
     "unix_s": st.integers(int(dt.datetime(2000, 1, 2).timestamp()), LATEST - 1).flatmap(
-        lambda t: st.sampled_from([t, str(t), f"{t}.0", None])),
+        lambda t: st.sampled_from([t, str(t), f"{t}.0", None])
+    ),
     "int": st.integers(-99, 99).flatmap(lambda n: st.sampled_from([n, str(n), None])),
 }
 BAD_ITEM = {
     "unix_s": st.one_of(
         st.sampled_from(["昨天", "2025-13-01 10:00", "1.5", "", "0x10", *parsing.EXCEL_ERRORS[:7]]),
         st.integers(LATEST * 1000, LATEST * 1000 + 10**9),  # milliseconds in a seconds field
-        st.integers(-(10**6), 0), st.integers(LATEST, LATEST + 10**8),  # no time, in the future
-        st.floats(1e9, 1.7e9).filter(lambda f: f != int(f)), st.just({"seconds": 1741053600}),
+        st.integers(-(10**6), 0),
+        st.integers(LATEST, LATEST + 10**8),  # no time, in the future
+        st.floats(1e9, 1.7e9).filter(lambda f: f != int(f)),
+        st.just({"seconds": 1741053600}),
     ),
     "int": st.one_of(st.sampled_from(["扫码", "1,2", "1.5", "#N/A"]), st.just([1])),
 }
@@ -282,9 +315,13 @@ def test_a_bad_value_inside_a_json_list_is_named_by_its_path_and_rejects_only_it
     contract = load_contracts()[listed[0]]
     col = contract.column(listed[1])
     lines = [data.draw(json_lists(col.items)) for _ in range(3)]
-    raw = _raw_frame(contract, 3, **{col.name: [json.dumps(entries, ensure_ascii=False) for entries, _ in lines]})
+    raw = _raw_frame(
+        contract, 3, **{col.name: [json.dumps(entries, ensure_ascii=False) for entries, _ in lines]}
+    )
     good, rejects = type_file(raw, contract, EXPORT_DATE)
-    expected = {(n, f"{col.name}{path}"): v for n, (_, bad) in enumerate(lines, start=1) for path, v in bad.items()}
+    expected = {
+        (n, f"{col.name}{path}"): v for n, (_, bad) in enumerate(lines, start=1) for path, v in bad.items()
+    }
     found = {(r, c): v for r, c, v, _ in rejects.rows()}
     assert found.keys() == expected.keys() and len(found) == rejects.height
     assert all(_as_exported(found[k], v) for k, v in expected.items()), (found, expected)
@@ -304,7 +341,11 @@ every_header = sorted({h for c in TABULAR for col in c.columns for h in col.sour
     st.randoms(use_true_random=False),
 )
 def test_header_mapping_maps_each_column_once_and_only_from_its_own_names(contract, noise, rnd):
-    own = [col.source_names[rnd.randrange(len(col.source_names))] for col in contract.columns if rnd.random() < 0.8]
+    own = [
+        col.source_names[rnd.randrange(len(col.source_names))]
+        for col in contract.columns
+        if rnd.random() < 0.8
+    ]
     headers = [rnd.choice(["", " ", "\t", "\ufeff"]) + h + rnd.choice(["", " "]) for h in own + noise]
     rnd.shuffle(headers)
     try:
@@ -322,5 +363,11 @@ def test_header_mapping_maps_each_column_once_and_only_from_its_own_names(contra
 
 def test_the_header_property_covers_every_tabular_source():
     assert {c.source for c in TABULAR} == {
-        "tmall_orders", "jd_orders", "douyin_orders", "youzan_orders", "crm_members", "erp_sales", "erp_refunds",
+        "tmall_orders",
+        "jd_orders",
+        "douyin_orders",
+        "youzan_orders",
+        "crm_members",
+        "erp_sales",
+        "erp_refunds",
     }

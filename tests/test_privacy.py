@@ -26,7 +26,16 @@ from dagster_project.rules.pseudonymize import DEVELOPMENT_KEY, KEY_ENV
 # The landing headers (spec: shared/spec/landing.md) that hold a person's name, address, phone or e-mail.
 NAME_HEADERS = {"收货人姓名", "买家会员名", "客户姓名", "收件人", "姓名", "客户网名", "买家昵称"}
 ADDRESS_HEADERS = {"收货地址", "客户地址", "详细地址"}
-PHONE_HEADERS = {"联系手机", "联系电话", "收件人手机号", "手机", "手机号", "买家手机号", "收货人手机号", "提货人手机号"}
+PHONE_HEADERS = {
+    "联系手机",
+    "联系电话",
+    "收件人手机号",
+    "手机",
+    "手机号",
+    "买家手机号",
+    "收货人手机号",
+    "提货人手机号",
+}
 EMAIL_HEADERS = {"邮箱"}
 
 # A mainland mobile however it is written (+86 / 0086 / 86 prefixes, spaces, dashes), not
@@ -34,7 +43,9 @@ EMAIL_HEADERS = {"邮箱"}
 # no phone; Chinese text around a number still matches.
 PHONE = re.compile(r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?![0-9A-Za-z])")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-PII_COLUMN_NAME = re.compile(r"phone|mobile|address|receiver|nick|email|birthday|remark|(^|_)name$", re.IGNORECASE)
+PII_COLUMN_NAME = re.compile(
+    r"phone|mobile|address|receiver|nick|email|birthday|remark|(^|_)name$", re.IGNORECASE
+)
 PUBLISHED_SCHEMAS = {"marts"}
 WAREHOUSE_PII_SCHEMAS = {"staging", "intermediate", "audit"}  # the restricted places (never published)
 
@@ -73,7 +84,12 @@ def _json_values(record: dict) -> Iterator[tuple[str, str]]:
 
 def landing_personal_data(landing: Path) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {"name": set(), "address": set(), "phone": set(), "email": set()}
-    kinds = [(NAME_HEADERS, "name"), (ADDRESS_HEADERS, "address"), (PHONE_HEADERS, "phone"), (EMAIL_HEADERS, "email")]
+    kinds = [
+        (NAME_HEADERS, "name"),
+        (ADDRESS_HEADERS, "address"),
+        (PHONE_HEADERS, "phone"),
+        (EMAIL_HEADERS, "email"),
+    ]
     for path in sorted(landing.rglob("*.*")):
         if path.suffix in (".csv", ".xlsx"):
             for row in _tabular_rows(path):
@@ -125,7 +141,7 @@ class Matcher:
             return None
         for length, values in self.inner.items():
             for start in range(len(value) - length + 1):
-                kind = values.get(value[start:start + length])
+                kind = values.get(value[start : start + length])
                 if kind:
                     return kind
         return None
@@ -143,8 +159,12 @@ def scan(db: Path, pii: dict[str, set[str]]) -> list[tuple[str, str, str, str, s
         for schema, table, column, data_type in columns:
             relation = f'"{schema}"."{table}"'
             if data_type == "VARCHAR":
-                values = con.execute(f'select distinct "{column}" from {relation} where "{column}" is not null').fetchall()
-                hits += [(schema, table, column, kind, value) for (value,) in values if (kind := matcher(value))]
+                values = con.execute(
+                    f'select distinct "{column}" from {relation} where "{column}" is not null'
+                ).fetchall()
+                hits += [
+                    (schema, table, column, kind, value) for (value,) in values if (kind := matcher(value))
+                ]
             elif data_type in ("BIGINT", "HUGEINT", "UBIGINT"):  # a phone stored as a number
                 numbers = con.execute(
                     f'select distinct "{column}" from {relation} where "{column}" between 13000000000 and 19999999999'
@@ -178,27 +198,54 @@ def test_raw_personal_data_lives_only_in_the_restricted_schemas_of_the_warehouse
     hits = scan(warehouse / "warehouse.duckdb", pii)
     kinds_found = {kind for *_, kind, _ in hits}
     assert {"name", "address", "phone"} <= kinds_found
-    assert {schema for schema, *_ in hits} <= WAREHOUSE_PII_SCHEMAS, sorted({(s, t, c) for s, t, c, *_ in hits
-                                                                           if s not in WAREHOUSE_PII_SCHEMAS})
+    assert {schema for schema, *_ in hits} <= WAREHOUSE_PII_SCHEMAS, sorted(
+        {(s, t, c) for s, t, c, *_ in hits if s not in WAREHOUSE_PII_SCHEMAS}
+    )
 
 
 def test_the_serving_file_holds_only_the_published_schema_and_no_personal_columns(published):
     warehouse, _ = published
     with duckdb.connect(str(warehouse / "serving.duckdb"), read_only=True) as con:
-        schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+        schemas = {
+            s
+            for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()
+        }
         columns = con.execute("select table_name, column_name from information_schema.columns").fetchall()
     assert schemas == PUBLISHED_SCHEMAS
     assert [(t, c) for t, c in columns if PII_COLUMN_NAME.search(t) or PII_COLUMN_NAME.search(c)] == []
 
 
 def test_the_scanner_catches_every_written_form_of_personal_data():
-    matcher = Matcher({"name": {"王小明", "李雷"}, "address": {"浙江省杭州市西湖区文三路1号"}, "phone": set(), "email": set()})
-    for text in ["13812345678", "+86 138 1234 5678", "86-138-1234-5678", "0086 13812345678", "电话13812345678",
-                 "王小明", "收货人:王小明", "李雷", "寄往浙江省杭州市西湖区文三路1号", "a@b.cn"]:
+    matcher = Matcher(
+        {
+            "name": {"王小明", "李雷"},
+            "address": {"浙江省杭州市西湖区文三路1号"},
+            "phone": set(),
+            "email": set(),
+        }
+    )
+    for text in [
+        "13812345678",
+        "+86 138 1234 5678",
+        "86-138-1234-5678",
+        "0086 13812345678",
+        "电话13812345678",
+        "王小明",
+        "收货人:王小明",
+        "李雷",
+        "寄往浙江省杭州市西湖区文三路1号",
+        "a@b.cn",
+    ]:
         assert matcher(text), text
     # hex pseudonyms and person ids, ten digits, a two-character name inside a word, channel codes
-    for text in ["P0a13812345678bc", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "王小",
-                 "李雷锋", "oa:ADD_SCENE_QR", "1381234567"]:
+    for text in [
+        "P0a13812345678bc",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "王小",
+        "李雷锋",
+        "oa:ADD_SCENE_QR",
+        "1381234567",
+    ]:
         assert matcher(text) is None, text
 
 
@@ -212,15 +259,26 @@ def _dbt_debug(tmp_path: Path, *args: str) -> tuple[bool, str]:
     from tests.warehouse import DBT_DIR, release_duckdb
 
     messages: list[str] = []
-    result = dbtRunner(callbacks=[lambda event: messages.append(event.info.msg)]).invoke([
-        "debug", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), *args, "--log-path", str(tmp_path / "logs"),
-    ])
+    result = dbtRunner(callbacks=[lambda event: messages.append(event.info.msg)]).invoke(
+        [
+            "debug",
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            *args,
+            "--log-path",
+            str(tmp_path / "logs"),
+        ]
+    )
     release_duckdb()
     return result.success and result.result, "\n".join(str(m) for m in messages)
 
 
 @pytest.mark.parametrize("target, siyu_env", [("prod", ""), ("dev", "production")])
-def test_production_dbt_refuses_the_development_key_and_runs_with_a_real_one(tmp_path, monkeypatch, target, siyu_env):
+def test_production_dbt_refuses_the_development_key_and_runs_with_a_real_one(
+    tmp_path, monkeypatch, target, siyu_env
+):
     monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path))
     monkeypatch.setenv("SIYU_ENV", siyu_env)
     monkeypatch.delenv(KEY_ENV, raising=False)
@@ -239,7 +297,9 @@ def test_siyu_in_production_stops_before_reading_anything_without_a_key(monkeypa
     monkeypatch.setattr(cli, "_run_job", lambda *a: pytest.fail("the job ran with the development key"))
     monkeypatch.setattr(cli, "_ensure_demo_landing", lambda *a: pytest.fail("the landing was read"))
     for command in (["run"], ["backfill", "--from", "2026-11-01", "--to", "2026-11-02"]):
-        with pytest.raises(SystemExit, match="SIYU_ENV=production: the production profile refuses the development"):
+        with pytest.raises(
+            SystemExit, match="SIYU_ENV=production: the production profile refuses the development"
+        ):
             cli.main(command)
 
 

@@ -7,7 +7,13 @@ import duckdb
 import pytest
 
 from dagster_project.dbt_runtime.duckdb_plugin import register_functions
-from dagster_project.rules.pseudonymize import DEVELOPMENT_KEY, KEY_ENV, DevelopmentKeyRefused, pseudonym_key, pseudonymize
+from dagster_project.rules.pseudonymize import (
+    DEVELOPMENT_KEY,
+    KEY_ENV,
+    DevelopmentKeyRefused,
+    pseudonym_key,
+    pseudonymize,
+)
 
 
 def test_production_refuses_the_development_key(monkeypatch):

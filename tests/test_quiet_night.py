@@ -53,8 +53,13 @@ def nights(clean_landing, tmp_path_factory):
     # the last weeks only: a run over a range of export dates records a materialisation per
     # asset and partition, which is the cost of a fresh night, not what this test is about
     first_day = (dt.date.fromisoformat(last_day) - dt.timedelta(days=35)).isoformat()
-    shutil.copytree(landing_all, landing, ignore=lambda folder, names: [
-        n for n in names if n == last_day or (len(n) == 10 and n[:2] == "20" and n < first_day)])
+    shutil.copytree(
+        landing_all,
+        landing,
+        ignore=lambda folder, names: [
+            n for n in names if n == last_day or (len(n) == 10 and n[:2] == "20" and n < first_day)
+        ],
+    )
     day_before = (dt.date.fromisoformat(AS_OF) - dt.timedelta(days=1)).isoformat()
     next_day = (dt.date.fromisoformat(AS_OF) + dt.timedelta(days=1)).isoformat()
     out = {}

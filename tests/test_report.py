@@ -18,26 +18,35 @@ from tests.conftest import AS_OF
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 
 
-@pytest.mark.parametrize("as_of, month", [
-    ("2026-11-22", "2026-10-01"),  # November is not over: the tiles show October against September
-    ("2026-11-30", "2026-11-01"),  # the last day of a month closes it
-    ("2026-01-15", "2025-12-01"),
-])
+@pytest.mark.parametrize(
+    "as_of, month",
+    [
+        ("2026-11-22", "2026-10-01"),  # November is not over: the tiles show October against September
+        ("2026-11-30", "2026-11-01"),  # the last day of a month closes it
+        ("2026-01-15", "2025-12-01"),
+    ],
+)
 def test_the_kpi_tiles_show_the_last_complete_month(as_of, month):
     from dagster_project.serving.report import kpi_month
 
     assert kpi_month(dt.date.fromisoformat(as_of)) == dt.date.fromisoformat(month)
 
 
-@pytest.mark.parametrize("as_of, first, last", [
-    ("2026-11-22", "2026-10-26", "2026-11-16"),  # a Sunday ends its week
-    ("2026-11-23", "2026-10-26", "2026-11-16"),  # a Monday starts an unfinished one
-    ("2026-11-21", "2026-10-19", "2026-11-09"),
-])
+@pytest.mark.parametrize(
+    "as_of, first, last",
+    [
+        ("2026-11-22", "2026-10-26", "2026-11-16"),  # a Sunday ends its week
+        ("2026-11-23", "2026-10-26", "2026-11-16"),  # a Monday starts an unfinished one
+        ("2026-11-21", "2026-10-19", "2026-11-09"),
+    ],
+)
 def test_the_in_app_funnel_covers_complete_weeks(as_of, first, last):
     from dagster_project.serving.report import complete_weeks
 
-    assert complete_weeks(dt.date.fromisoformat(as_of), 4) == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+    assert complete_weeks(dt.date.fromisoformat(as_of), 4) == (
+        dt.date.fromisoformat(first),
+        dt.date.fromisoformat(last),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +71,24 @@ def test_the_report_is_written_with_a_stable_latest_copy(report):
     assert summary.path.name == f"morning_report_{AS_OF}.html"
     assert latest.read_bytes() == summary.path.read_bytes()
     assert summary.kpi_month == dt.date(2026, 10, 1)  # 2026-11-22: November is not over yet
-    assert summary.charts == ["lifecycle-funnel", "mp-funnel", "cohort-retention", "cohort-ltv",
-                              "lifecycle-segments", "rfm-segments", "channel-ltv"]
+    assert summary.charts == [
+        "lifecycle-funnel",
+        "mp-funnel",
+        "cohort-retention",
+        "cohort-ltv",
+        "lifecycle-segments",
+        "rfm-segments",
+        "channel-ltv",
+    ]
     assert not summary.empty_sections
-    markup = re.sub(r"(<script[^>]*>).*?</script>", r"\1</script>", summary.path.read_text(encoding="utf-8"),
-                    flags=re.S)
+    markup = re.sub(
+        r"(<script[^>]*>).*?</script>", r"\1</script>", summary.path.read_text(encoding="utf-8"), flags=re.S
+    )
     tags = re.findall(r"<(?:script|link|img|iframe|object)\b[^>]*>", markup)
     assert len(tags) == 1 + len(summary.charts)  # plotly.js once, then one script per chart
-    assert not [t for t in tags if re.search(r"\b(src|href|data)=", t)], tags  # all inline: nothing is fetched
+    assert not [t for t in tags if re.search(r"\b(src|href|data)=", t)], (
+        tags
+    )  # all inline: nothing is fetched
 
 
 def test_the_kpi_tiles_show_the_marts_own_figures(report, published):
@@ -78,7 +97,8 @@ def test_the_kpi_tiles_show_the_marts_own_figures(report, published):
     with duckdb.connect(str(published), read_only=True) as con:
         october, september = con.execute(
             "select new_persons, buyers, gmv, repurchase_rate from marts.agg_kpis_monthly "
-            "where month in ('2026-10-01', '2026-09-01') order by month desc").fetchall()
+            "where month in ('2026-10-01', '2026-09-01') order by month desc"
+        ).fetchall()
     tiles = dict(re.findall(r'data-kpi="(\w+)">.*?<div class="value">([^<]*)</div>', page))
     assert tiles["new_persons"] == f"{october[0]:,}" and tiles["buyers"] == f"{october[1]:,}"
     assert tiles["gmv"] == f"¥{float(october[2]):,.2f}"
@@ -124,18 +144,25 @@ def test_every_chart_renders_in_headless_chromium_without_network(report):
     with chromium_page(width=1280, height=900) as (page, errors):
         page.on("request", lambda request: requests.append(request.url))
         page.goto(summary.path.as_uri(), wait_until="load")
-        page.wait_for_function(f"document.querySelectorAll('section .js-plotly-plot .main-svg').length >= "
-                               f"{len(summary.charts)}", timeout=30_000)
+        page.wait_for_function(
+            f"document.querySelectorAll('section .js-plotly-plot .main-svg').length >= {len(summary.charts)}",
+            timeout=30_000,
+        )
         charts = page.evaluate(CHART_STATE)
         tiles = page.locator(".tile .value").all_inner_texts()
         page.screenshot(path=str(artifacts_dir() / "morning-report.png"), full_page=True)
     assert not errors, errors
     assert requests == [summary.path.as_uri()], requests  # nothing but the file itself
     assert [c["id"] for c in charts] == [f"chart-{c}" for c in summary.charts]
-    expected_types = {"chart-lifecycle-funnel": {"funnel"}, "chart-mp-funnel": {"funnel"},
-                      "chart-cohort-retention": {"heatmap"}, "chart-cohort-ltv": {"scatter"},
-                      "chart-lifecycle-segments": {"bar"}, "chart-rfm-segments": {"bar"},
-                      "chart-channel-ltv": {"bar"}}
+    expected_types = {
+        "chart-lifecycle-funnel": {"funnel"},
+        "chart-mp-funnel": {"funnel"},
+        "chart-cohort-retention": {"heatmap"},
+        "chart-cohort-ltv": {"scatter"},
+        "chart-lifecycle-segments": {"bar"},
+        "chart-rfm-segments": {"bar"},
+        "chart-channel-ltv": {"bar"},
+    }
     for chart in charts:
         assert chart["svg"] and chart["width"] > 300 and chart["height"] > 200, chart
         assert set(chart["traces"]) == expected_types[chart["id"]], chart

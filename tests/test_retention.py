@@ -34,8 +34,11 @@ def _pick_days(days: list[str]) -> list[str]:
 
 def _files(root: Path) -> dict[str, int]:
     """Data files and their mtimes (the writer lock file, taken by every writing run, is no data)."""
-    return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*")
-            if p.is_file() and p.name != ".writer.lock"}
+    return {
+        p.relative_to(root).as_posix(): p.stat().st_mtime_ns
+        for p in root.rglob("*")
+        if p.is_file() and p.name != ".writer.lock"
+    }
 
 
 def _materialize(dry_run: bool):
@@ -46,7 +49,9 @@ def _materialize(dry_run: bool):
     job = defs.resolve_job_def("enforce_retention")
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
-            instance=instance, run_config={"ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}}})
+            instance=instance,
+            run_config={"ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}}},
+        )
     return result.get_asset_materialization_events()[0].materialization.metadata
 
 
@@ -60,16 +65,32 @@ def dated_exports(clean_landing, tmp_path, monkeypatch):
         for day in _pick_days(days):
             shutil.copytree(clean_landing[0] / source / day, landing / source / day)
     ingest_landing(landing, warehouse)
-    for name, value in {"LANDING_DIR": landing, "WAREHOUSE_DIR": warehouse, "AS_OF_DATE": AS_OF,
-                        "LANDING_RETENTION_DAYS": LANDING_DAYS, "BRONZE_RETENTION_DAYS": BRONZE_DAYS}.items():
+    for name, value in {
+        "LANDING_DIR": landing,
+        "WAREHOUSE_DIR": warehouse,
+        "AS_OF_DATE": AS_OF,
+        "LANDING_RETENTION_DAYS": LANDING_DAYS,
+        "BRONZE_RETENTION_DAYS": BRONZE_DAYS,
+    }.items():
         monkeypatch.setenv(name, str(value))
     as_of = dt.date.fromisoformat(AS_OF)
-    landing_cutoff, bronze_cutoff = as_of - dt.timedelta(days=LANDING_DAYS), as_of - dt.timedelta(days=BRONZE_DAYS)
-    expired_landing = sorted(f"{s}/{d.name}" for s in SOURCES for d in (landing / s).iterdir()
-                             if dt.date.fromisoformat(d.name) < landing_cutoff)
-    expired_bronze = sorted(f"{prefix}{s}/{d.name}" for s in SOURCES for prefix in ("", "_rejects/")
-                            for d in (warehouse / "bronze" / prefix / s).glob("export_date=*")
-                            if dt.date.fromisoformat(d.name.split("=")[1]) < bronze_cutoff)
+    landing_cutoff, bronze_cutoff = (
+        as_of - dt.timedelta(days=LANDING_DAYS),
+        as_of - dt.timedelta(days=BRONZE_DAYS),
+    )
+    expired_landing = sorted(
+        f"{s}/{d.name}"
+        for s in SOURCES
+        for d in (landing / s).iterdir()
+        if dt.date.fromisoformat(d.name) < landing_cutoff
+    )
+    expired_bronze = sorted(
+        f"{prefix}{s}/{d.name}"
+        for s in SOURCES
+        for prefix in ("", "_rejects/")
+        for d in (warehouse / "bronze" / prefix / s).glob("export_date=*")
+        if dt.date.fromisoformat(d.name.split("=")[1]) < bronze_cutoff
+    )
     assert expired_landing and expired_bronze and len(expired_landing) > len(expired_bronze) / 2
     return landing, warehouse, expired_landing, expired_bronze
 
@@ -100,13 +121,16 @@ def test_a_real_run_deletes_exactly_them_and_the_next_ingestion_changes_nothing(
     gone = lambda files, expired: {f for f in files if any(f.startswith(e + "/") for e in expired)}  # noqa: E731
     assert set(_files(landing)) == set(landing_before) - gone(landing_before, expired_landing)
     assert _files(warehouse / "bronze") == {
-        f: m for f, m in bronze_before.items() if f not in gone(bronze_before, expired_bronze)}
+        f: m for f, m in bronze_before.items() if f not in gone(bronze_before, expired_bronze)
+    }
     assert gone(landing_before, expired_landing) and gone(bronze_before, expired_bronze)
 
     # the next run: nothing to re-read, nothing re-created, no kept partition touched
     kept = _files(warehouse / "bronze")
     for source in SOURCES:
-        result = ingest_source(load_contracts()[source], landing, warehouse / "bronze", dt.datetime.now(dt.UTC))
+        result = ingest_source(
+            load_contracts()[source], landing, warehouse / "bronze", dt.datetime.now(dt.UTC)
+        )
         assert result.files and all(f.skipped for f in result.files)
     assert _files(warehouse / "bronze") == kept
 

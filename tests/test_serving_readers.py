@@ -55,8 +55,18 @@ def run_under_a_reader(clean_landing, clean_warehouse, tmp_path_factory):
     stop = warehouse.parent / "stop"
     logs = {mode: warehouse.parent / f"{mode}.jsonl" for mode in ("held", "fresh")}
     readers = [
-        subprocess.Popen([sys.executable, str(Path(__file__).with_name("serving_reader.py")), mode, str(serving),
-                          str(log), str(stop)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("serving_reader.py")),
+                mode,
+                str(serving),
+                str(log),
+                str(stop),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for mode, log in logs.items()
     ]
     assert all(reader.stdout.readline().strip() == "ready" for reader in readers)
@@ -71,7 +81,8 @@ def run_under_a_reader(clean_landing, clean_warehouse, tmp_path_factory):
             job = defs.resolve_job_def("nightly_warehouse")
             with dg.DagsterInstance.ephemeral() as instance:
                 result = job.execute_in_process(
-                    instance=instance, raise_on_error=False,
+                    instance=instance,
+                    raise_on_error=False,
                     tags={**range_tags(*landing_range()), "siyu/as_of_date": TODAY},
                 )
         today = serving_snapshot(serving)
@@ -80,8 +91,10 @@ def run_under_a_reader(clean_landing, clean_warehouse, tmp_path_factory):
         stop.touch()
         for reader in readers:
             reader.wait(timeout=60)
-    seen = {mode: [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-            for mode, log in logs.items()}
+    seen = {
+        mode: [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        for mode, log in logs.items()
+    }
     return result, yesterday, today, seen
 
 

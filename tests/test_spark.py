@@ -43,7 +43,10 @@ def engines(tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(duck / "bronze", spark / "bronze")
     run = subprocess.run(
         [sys.executable, "-m", "dagster_project.dbt_runtime.spark", "--as-of", AS_OF],
-        env={**os.environ, "WAREHOUSE_DIR": str(spark)}, capture_output=True, text=True, timeout=1800,
+        env={**os.environ, "WAREHOUSE_DIR": str(spark)},
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     assert run.returncode == 0, run.stdout[-6000:]
     return duck, spark
@@ -98,8 +101,12 @@ def test_spark_builds_the_marts_duckdb_builds(engines):
         drop = VOLATILE_COLUMNS.get((schema, name), [])
         try:
             assert_frame_equal(
-                comparable(got.select(expected.columns), drop), comparable(expected, drop),
-                check_dtypes=False, check_exact=False, rel_tol=1e-6, abs_tol=1e-9,
+                comparable(got.select(expected.columns), drop),
+                comparable(expected, drop),
+                check_dtypes=False,
+                check_exact=False,
+                rel_tol=1e-6,
+                abs_tol=1e-9,
             )
         except AssertionError as difference:
             raise AssertionError(f"{schema}.{name} differs between Spark and DuckDB: {difference}") from None

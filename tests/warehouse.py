@@ -30,16 +30,25 @@ def dbt(warehouse: Path, *args: str, dbt_vars: dict | None = None) -> None:
 
     os.environ["WAREHOUSE_DIR"] = str(warehouse)
     command = [
-        *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--quiet",
         # the shared dbt/target holds the manifest Dagster loads: never overwrite it from a test
-        "--target-path", str(warehouse / "dbt_target"), "--log-path", str(warehouse / "dbt_logs"),
+        "--target-path",
+        str(warehouse / "dbt_target"),
+        "--log-path",
+        str(warehouse / "dbt_logs"),
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     result = dbtRunner().invoke(command)
     release_duckdb()
     failed = [
-        f"{r.node.unique_id}: {r.status} {r.message}" for r in getattr(result.result, "results", [])
+        f"{r.node.unique_id}: {r.status} {r.message}"
+        for r in getattr(result.result, "results", [])
         if str(r.status) not in ("success", "pass", "warn")
     ]
     assert result.success and not failed, f"dbt {' '.join(args)} failed: {result.exception or failed}"
@@ -65,8 +74,12 @@ def query(warehouse: Path, sql: str) -> pl.DataFrame:
 RUN_STAMPS = {("clv_model_params", "fitted_at"), ("person_id_merges", "merged_at")}
 
 
-def marts_differences(left: Path, right: Path, skip_tables: tuple[str, ...] = (),
-                      may_be_empty: tuple[str, ...] = ("person_id_merges",)) -> dict[str, tuple]:
+def marts_differences(
+    left: Path,
+    right: Path,
+    skip_tables: tuple[str, ...] = (),
+    may_be_empty: tuple[str, ...] = ("person_id_merges",),
+) -> dict[str, tuple]:
     """Tables of schema `marts` whose rows differ between two DuckDB files (doubles rounded to
     6 decimals, run stamps ignored): table -> (rows only left, rows only right, row counts).
     An empty table on the right counts as a difference (nothing was compared) unless it is
@@ -75,9 +88,14 @@ def marts_differences(left: Path, right: Path, skip_tables: tuple[str, ...] = ()
     with duckdb.connect() as con:
         con.execute(f"attach '{left}' as lhs (read_only)")
         con.execute(f"attach '{right}' as rhs (read_only)")
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'rhs' "
-            "and table_schema = 'marts' order by 1").fetchall() if t not in skip_tables]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'rhs' "
+                "and table_schema = 'marts' order by 1"
+            ).fetchall()
+            if t not in skip_tables
+        ]
         assert len(tables) >= 10, tables
         for table in tables:
             a, b = _comparable(con, "lhs", table), _comparable(con, "rhs", table)
@@ -97,6 +115,9 @@ def _comparable(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str
         "where table_catalog = ? and table_schema = 'marts' and table_name = ? order by ordinal_position",
         [catalog, table],
     ).fetchall()
-    select = ", ".join(f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
-                       for c, t in columns if (table, c) not in RUN_STAMPS)
+    select = ", ".join(
+        f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
+        for c, t in columns
+        if (table, c) not in RUN_STAMPS
+    )
     return f'select {select} from {catalog}.marts."{table}"'

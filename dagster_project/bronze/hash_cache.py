@@ -48,5 +48,3 @@ def cached_sha256(path: Path, relative: str, cache_entries: dict[str, list]) -> 
     sha = sha256_of(path)
     cache_entries[relative] = [stat.st_size, stat.st_mtime_ns, sha]
     return sha
-
-

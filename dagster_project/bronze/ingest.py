@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import json
 import os
 import re
@@ -35,8 +34,13 @@ from sources.contracts import TIMESTAMP_TYPES, Column, Contract, Limits, load_co
 DenyFilter = Callable[[pl.DataFrame, pl.DataFrame, Contract], tuple[pl.DataFrame, pl.DataFrame, int]]
 
 REJECT_SCHEMA = {
-    "source": pl.String, "source_file": pl.String, "row_number": pl.Int64, "column_name": pl.String,
-    "raw_value": pl.String, "reason": pl.String, "_export_date": pl.Date,
+    "source": pl.String,
+    "source_file": pl.String,
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "raw_value": pl.String,
+    "reason": pl.String,
+    "_export_date": pl.Date,
 }
 UTC_TS = pl.Datetime("us", "UTC")
 # The latest time a row may carry, as a column type_file adds (from the file's export date).
@@ -47,8 +51,14 @@ EXPORT_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # Polars type of each logical bronze column type (Contract.bronze_columns).
-POLARS_TYPES = {"text": pl.String, "int": pl.Int64, "decimal": pl.Decimal(18, 2), "timestamp": UTC_TS,
-                "date": pl.Date, "bool": pl.Boolean}
+POLARS_TYPES = {
+    "text": pl.String,
+    "int": pl.Int64,
+    "decimal": pl.Decimal(18, 2),
+    "timestamp": UTC_TS,
+    "date": pl.Date,
+    "bool": pl.Boolean,
+}
 
 
 def bronze_schema(contract: Contract) -> dict[str, pl.DataType]:
@@ -95,7 +105,11 @@ def _or_excel_error(reason: str, flag: pl.Expr, error: pl.Expr) -> tuple[pl.Expr
 
 
 def _value_checks(
-    col_type: str, text: pl.Expr, parsed: pl.Expr, limits: Limits, allow_negative: bool = False,
+    col_type: str,
+    text: pl.Expr,
+    parsed: pl.Expr,
+    limits: Limits,
+    allow_negative: bool = False,
 ) -> list[tuple[str | pl.Expr, pl.Expr]]:
     """(reason, failed flag) of one int, decimal or time value, on cleaned text: the same rules for
     a cell and for a field inside a JSON list. An Excel error value is its own reason, never also
@@ -110,11 +124,16 @@ def _value_checks(
             checks.append(("negative amount", parsed < 0))
         checks.append((f"amount above {limits.max_amount} yuan", parsed.abs() > limits.max_amount))
         return checks
-    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(dt.UTC)
+    earliest = dt.datetime.combine(limits.earliest_time, dt.time(), tzinfo=parsing.BEIJING_TZ).astimezone(
+        dt.UTC
+    )
     return [
         _or_excel_error(f"unparseable {col_type.replace('_', ' ')}", unparseable, error),
         (f"timestamp before {limits.earliest_time.isoformat()}", parsed < earliest),
-        (f"timestamp more than {limits.days_after_export} day(s) after the export date", parsed >= pl.col(LATEST_TIME)),
+        (
+            f"timestamp more than {limits.days_after_export} day(s) after the export date",
+            parsed >= pl.col(LATEST_TIME),
+        ),
     ]
 
 
@@ -134,7 +153,10 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
         # as a buyer name, id or phone it would join every row holding it. JSON lists are checked
         # entry by entry (_json_item_rejects).
         error = parsing.is_excel_error(text, already_clean=True)
-        too_long = (f"cell longer than {limits.max_cell_chars} characters", text.str.len_chars() > limits.max_cell_chars)
+        too_long = (
+            f"cell longer than {limits.max_cell_chars} characters",
+            text.str.len_chars() > limits.max_cell_chars,
+        )
         if col.type in ("text", "phone"):
             checks.append((name, *_or_excel_error(*too_long, error)))
         elif col.type not in ("json", "id"):  # JSON lists are legitimately long; ids have their own bound
@@ -143,12 +165,22 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
             parse.append(text.alias(f"__typed__{name}"))
         elif col.type == "id":
             parse.append(parsing.clean_id(text, already_clean=True).alias(f"__typed__{name}"))
-            checks.append((name, *_or_excel_error(f"id longer than {limits.max_id_chars} characters",
-                                                  parsed.str.len_chars() > limits.max_id_chars, error)))
+            checks.append(
+                (
+                    name,
+                    *_or_excel_error(
+                        f"id longer than {limits.max_id_chars} characters",
+                        parsed.str.len_chars() > limits.max_id_chars,
+                        error,
+                    ),
+                )
+            )
         elif col.type in ("int", "decimal") or col.type in TIMESTAMP_TYPES:
             parse.append(_parse_value(col.type, text).alias(f"__typed__{name}"))
-            checks += [(name, reason, flag) for reason, flag in _value_checks(col.type, text, parsed, limits,
-                                                                              col.allow_negative)]
+            checks += [
+                (name, reason, flag)
+                for reason, flag in _value_checks(col.type, text, parsed, limits, col.allow_negative)
+            ]
         elif col.type == "phone":
             parse += [
                 text.alias(f"__typed__{name}"),
@@ -170,7 +202,12 @@ def _typing_plan(contract: Contract) -> _TypingPlan:
     return _TypingPlan(clean, parse, checks, output)
 
 
-REJECT_COLUMNS = {"row_number": pl.Int64, "column_name": pl.String, "raw_value": pl.String, "reason": pl.String}
+REJECT_COLUMNS = {
+    "row_number": pl.Int64,
+    "column_name": pl.String,
+    "raw_value": pl.String,
+    "reason": pl.String,
+}
 
 
 def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetime) -> pl.DataFrame:
@@ -186,7 +223,9 @@ def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetim
     for col in (c for c in contract.columns if c.items):
         names = [field for field, _ in col.items]
         not_lists, not_objects, values = [], [], []
-        for row, text in raw.select(ROW_NUMBER, col.name).filter(pl.col(col.name).str.strip_chars() != "").iter_rows():
+        for row, text in (
+            raw.select(ROW_NUMBER, col.name).filter(pl.col(col.name).str.strip_chars() != "").iter_rows()
+        ):
             try:
                 entries = json.loads(text)
             except ValueError:
@@ -205,8 +244,12 @@ def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetim
             continue
         checks = _item_checks(col, contract.limits)
         failed = (  # one lazy pass over all fields (shared subexpressions), then only the failures
-            pl.DataFrame(values, schema={"row_number": pl.Int64, "path": pl.String} | dict.fromkeys(names, pl.String),
-                         orient="row").lazy()
+            pl.DataFrame(
+                values,
+                schema={"row_number": pl.Int64, "path": pl.String} | dict.fromkeys(names, pl.String),
+                orient="row",
+            )
+            .lazy()
             .with_columns(pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
             .with_columns(flag.alias(flag_name) for _, _, flag_name, flag in checks)
             .filter(pl.any_horizontal(flag_name for _, _, flag_name, _ in checks))
@@ -214,10 +257,13 @@ def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetim
         )
         found += [
             failed.filter(pl.col(flag_name)).select(
-                "row_number", (pl.col("path") + pl.lit(f".{field}")).alias("column_name"),
-                pl.col(field).alias("raw_value"), _reason(reason).alias("reason"),
+                "row_number",
+                (pl.col("path") + pl.lit(f".{field}")).alias("column_name"),
+                pl.col(field).alias("raw_value"),
+                _reason(reason).alias("reason"),
             )
-            for field, reason, flag_name, _ in checks if failed.height
+            for field, reason, flag_name, _ in checks
+            if failed.height
         ]
     return pl.concat([f.cast(REJECT_COLUMNS) for f in found])
 
@@ -226,10 +272,10 @@ def _json_item_rejects(raw: pl.DataFrame, contract: Contract, latest: dt.datetim
 def _item_checks(col: Column, limits: Limits) -> list[tuple[str, str | pl.Expr, str, pl.Expr]]:
     """(field, reason, flag name, flag) of the typed fields of a JSON list's objects."""
     checks = []
-    for field, item_type in col.items:
-        text = parsing.clean_text(pl.col(field))
+    for item, item_type in col.items:
+        text = parsing.clean_text(pl.col(item))
         for reason, flag in _value_checks(item_type, text, _parse_value(item_type, text), limits):
-            checks.append((field, reason, f"__fail__{len(checks)}", flag.fill_null(False)))
+            checks.append((item, reason, f"__fail__{len(checks)}", flag.fill_null(False)))
     return checks
 
 
@@ -262,7 +308,9 @@ def latest_time(export_date: dt.date | None, contract: Contract) -> dt.datetime:
 
 
 def type_file(
-    raw: pl.DataFrame, contract: Contract, export_date: dt.date | None = None,
+    raw: pl.DataFrame,
+    contract: Contract,
+    export_date: dt.date | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split an all-text contract frame into (typed good rows, rejects).
 
@@ -277,16 +325,21 @@ def type_file(
     # a check on a null value is not a failure (null comparisons would otherwise drop the row from both sides)
     flags = [flag.fill_null(False).alias(f"__fail__{i}") for i, (_, _, flag) in enumerate(plan.checks)]
     bad_inside = (  # rows with a bad value inside a JSON list
-        pl.col(ROW_NUMBER).is_in(nested["row_number"].unique().implode()) if nested is not None and nested.height
+        pl.col(ROW_NUMBER).is_in(nested["row_number"].unique().implode())
+        if nested is not None and nested.height
         else pl.lit(False)
     )
     nested = pl.DataFrame(schema=REJECT_COLUMNS) if nested is None else nested
     # lazy: eager evaluation would skip common-subexpression elimination
     flagged = (
-        raw.lazy().with_columns(*plan.clean, pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
-        .with_columns(timestamp_raw).with_columns(plan.parse)
+        raw.lazy()
+        .with_columns(*plan.clean, pl.lit(latest).cast(UTC_TS).alias(LATEST_TIME))
+        .with_columns(timestamp_raw)
+        .with_columns(plan.parse)
         .with_columns(flags)
-        .with_columns(pl.any_horizontal(*(pl.col(f"__fail__{i}") for i in range(len(flags))), bad_inside).alias("__bad"))
+        .with_columns(
+            pl.any_horizontal(*(pl.col(f"__fail__{i}") for i in range(len(flags))), bad_inside).alias("__bad")
+        )
         .collect()
     )
     renames = {f"__typed__{c.name}": c.name for c in contract.columns}
@@ -294,7 +347,9 @@ def type_file(
     bad = flagged.filter(pl.col("__bad"))
     parts = [
         bad.filter(pl.col(f"__fail__{i}")).select(
-            pl.col(ROW_NUMBER).alias("row_number"), pl.lit(column).alias("column_name"), _reason(reason).alias("reason")
+            pl.col(ROW_NUMBER).alias("row_number"),
+            pl.lit(column).alias("column_name"),
+            _reason(reason).alias("reason"),
         )
         for i, (column, reason, _) in enumerate(plan.checks)
     ]
@@ -320,7 +375,9 @@ def landing_files(landing_root: Path, contract: Contract) -> tuple[list[tuple[Pa
         return files, problems
     for date_dir in sorted(source_dir.iterdir()):
         if not date_dir.is_dir() or not EXPORT_DATE_DIR.match(date_dir.name):
-            problems.append(f"{date_dir.relative_to(landing_root)}: not an export-date folder (YYYY-MM-DD); ignored")
+            problems.append(
+                f"{date_dir.relative_to(landing_root)}: not an export-date folder (YYYY-MM-DD); ignored"
+            )
             continue
         try:
             export_date = dt.date.fromisoformat(date_dir.name)
@@ -333,13 +390,21 @@ def landing_files(landing_root: Path, contract: Contract) -> tuple[list[tuple[Pa
             if path.is_file() and any(fnmatch(path.name.lower(), p) for p in contract.file_patterns):
                 files.append((path, export_date))
             else:
-                problems.append(f"{path.relative_to(landing_root)}: not a {contract.source} export file; ignored")
+                problems.append(
+                    f"{path.relative_to(landing_root)}: not a {contract.source} export file; ignored"
+                )
     return files, problems
 
 
 def ingest_file(
-    path: Path, export_date: dt.date, landing_root: Path, bronze_root: Path, contract: Contract,
-    loaded_at: dt.datetime, full_refresh: bool = False, deny: DenyFilter | None = None,
+    path: Path,
+    export_date: dt.date,
+    landing_root: Path,
+    bronze_root: Path,
+    contract: Contract,
+    loaded_at: dt.datetime,
+    full_refresh: bool = False,
+    deny: DenyFilter | None = None,
     sha: str | None = None,
 ) -> FileResult:
     """Ingest one landing file unless its exact content is already in bronze."""
@@ -361,13 +426,20 @@ def ingest_file(
         pl.lit(sha).alias("_file_sha256"),
     ]
     good = good.with_columns(lineage).select(list(bronze_schema(contract))).cast(bronze_schema(contract))
-    all_rejects = pl.concat(
-        [
-            rejects.with_columns(source=pl.lit(contract.source), source_file=pl.lit(source_file)),
-            pl.DataFrame(raw.rejects, schema={k: v for k, v in REJECT_SCHEMA.items() if k != "_export_date"}),
-        ],
-        how="diagonal_relaxed",
-    ).with_columns(pl.lit(export_date).alias("_export_date")).select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
+    all_rejects = (
+        pl.concat(
+            [
+                rejects.with_columns(source=pl.lit(contract.source), source_file=pl.lit(source_file)),
+                pl.DataFrame(
+                    raw.rejects, schema={k: v for k, v in REJECT_SCHEMA.items() if k != "_export_date"}
+                ),
+            ],
+            how="diagonal_relaxed",
+        )
+        .with_columns(pl.lit(export_date).alias("_export_date"))
+        .select(list(REJECT_SCHEMA))
+        .cast(REJECT_SCHEMA)
+    )
     erased = 0
     if deny is not None:  # persons erased on request never come back from an old export
         good, all_rejects, erased = deny(good, all_rejects, contract)
@@ -379,8 +451,14 @@ def ingest_file(
     write_atomically(all_rejects.sort("row_number", "column_name"), reject_dir / name)
     write_atomically(good, target)  # written last: its presence marks the file as ingested
     return FileResult(
-        source_file, export_date, good.height, all_rejects["row_number"].n_unique(), raw.encoding,
-        unmapped_headers=[h.strip() for h in raw.unmapped_headers], bronze_path=target, erased=erased,
+        source_file,
+        export_date,
+        good.height,
+        all_rejects["row_number"].n_unique(),
+        raw.encoding,
+        unmapped_headers=[h.strip() for h in raw.unmapped_headers],
+        bronze_path=target,
+        erased=erased,
     )
 
 
@@ -436,9 +514,14 @@ class SourceIngestion:
 
 
 def ingest_source(
-    contract: Contract, landing_root: Path, bronze_root: Path, loaded_at: dt.datetime,
-    full_refresh: bool = False, export_dates: tuple[dt.date, dt.date] | None = None,
-    accepted: tuple[dt.date, dt.date] | None = None, deny: DenyFilter | None = None,
+    contract: Contract,
+    landing_root: Path,
+    bronze_root: Path,
+    loaded_at: dt.datetime,
+    full_refresh: bool = False,
+    export_dates: tuple[dt.date, dt.date] | None = None,
+    accepted: tuple[dt.date, dt.date] | None = None,
+    deny: DenyFilter | None = None,
 ) -> SourceIngestion:
     """Ingest every new or changed landing file of a source; unreadable files are collected, not fatal here.
 
@@ -456,15 +539,19 @@ def ingest_source(
         low, high = accepted
         problems += [
             f"{contract.source}/{day.isoformat()}: export date "
-            + (f"before FIRST_EXPORT_DATE={low.isoformat()}" if day < low else "in the future") + "; not loaded"
-            for day in sorted({day for _, day in files}) if not low <= day <= high
+            + (f"before FIRST_EXPORT_DATE={low.isoformat()}" if day < low else "in the future")
+            + "; not loaded"
+            for day in sorted({day for _, day in files})
+            if not low <= day <= high
         ]
     if export_dates:
         files = [(path, day) for path, day in files if export_dates[0] <= day <= export_dates[1]]
+
     def one(path: Path, export_date: dt.date, sha: str) -> FileResult | UnreadableFile:
         try:
-            return ingest_file(path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh,
-                               deny, sha)
+            return ingest_file(
+                path, export_date, landing_root, bronze_root, contract, loaded_at, full_refresh, deny, sha
+            )
         except UnreadableFile as exc:
             return exc
 
@@ -474,7 +561,9 @@ def ingest_source(
     hashes = load_hash_cache(bronze_root.parent, contract.source)
     known = dict(hashes)
     with ThreadPoolExecutor(max_workers=ingest_workers()) as pool:
-        shas = list(pool.map(lambda f: cached_sha256(f[0], f[0].relative_to(landing_root).as_posix(), hashes), files))
+        shas = list(
+            pool.map(lambda f: cached_sha256(f[0], f[0].relative_to(landing_root).as_posix(), hashes), files)
+        )
         if hashes != known:
             save_hash_cache(bronze_root.parent, contract.source, hashes)
         files, duplicates = _without_copies(files, shas, landing_root)
@@ -486,21 +575,27 @@ def ingest_source(
 
 
 def _without_copies(
-    files: list[tuple[Path, dt.date]], shas: list[str], landing_root: Path,
+    files: list[tuple[Path, dt.date]],
+    shas: list[str],
+    landing_root: Path,
 ) -> tuple[list[tuple[Path, dt.date, str]], list[str]]:
     """A byte-identical copy of a file in the same export-date folder (dropped twice under two
     names, ``订单报表 (1).csv``) is not loaded again: its rows would be there twice. The file
     dropped first (oldest modification time) is the original; copies are named, not fatal."""
     first: dict[tuple[dt.date, str], Path] = {}
     problems = []
-    for (path, day), sha in sorted(zip(files, shas), key=lambda f: (f[0][0].stat().st_mtime_ns, f[0][0].name)):
+    for (path, day), sha in sorted(
+        zip(files, shas, strict=False), key=lambda f: (f[0][0].stat().st_mtime_ns, f[0][0].name)
+    ):
         original = first.setdefault((day, sha), path)
         if original is not path:
             problems.append(
                 f"{path.relative_to(landing_root).as_posix()}: same content as "
                 f"{original.relative_to(landing_root).as_posix()}; not loaded twice"
             )
-    kept = [(path, day, sha) for (path, day), sha in zip(files, shas) if first[(day, sha)] is path]
+    kept = [
+        (path, day, sha) for (path, day), sha in zip(files, shas, strict=False) if first[(day, sha)] is path
+    ]
     return kept, sorted(problems)
 
 
@@ -515,8 +610,10 @@ def unknown_source_folders(landing_root: Path, source: str, bronze_root: Path | 
     for entry in sorted(landing_root.iterdir()):
         if entry.name in sources or entry.name.startswith("."):
             continue
-        if bronze_root and (bronze_root.resolve().is_relative_to(entry.resolve())
-                            or entry.resolve() == (bronze_root.parent / "state").resolve()):
+        if bronze_root and (
+            bronze_root.resolve().is_relative_to(entry.resolve())
+            or entry.resolve() == (bronze_root.parent / "state").resolve()
+        ):
             continue
         closest = difflib.get_close_matches(entry.name, sources, n=1, cutoff=0.6)
         if closest and closest[0] != source:

@@ -49,7 +49,10 @@ def read_landing_file(path: Path, source_file: str, contract: Contract) -> RawFi
         return _read_csv(path, source_file, contract)
     if suffix in {".jsonl", ".json", ".ndjson"} and "jsonl" in contract.formats:
         return _read_jsonl(path, source_file, contract)
-    raise UnreadableFile(source_file, f"{suffix or 'no extension'} is not a format of {contract.source} ({', '.join(contract.formats)})")
+    raise UnreadableFile(
+        source_file,
+        f"{suffix or 'no extension'} is not a format of {contract.source} ({', '.join(contract.formats)})",
+    )
 
 
 def decode(data: bytes, source_file: str, encodings: tuple[str, ...]) -> tuple[str, str]:
@@ -62,10 +65,11 @@ def decode(data: bytes, source_file: str, encodings: tuple[str, ...]) -> tuple[s
     """
     if data.startswith(UTF8_BOM):
         try:
-            return _decode_allowing_a_cut_end(data[len(UTF8_BOM):], "utf-8"), "utf-8-sig"
+            return _decode_allowing_a_cut_end(data[len(UTF8_BOM) :], "utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             raise UnreadableFile(
-                source_file, f"has a UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3} (line {_line_of(data, exc.start + 3)})"
+                source_file,
+                f"has a UTF-8 BOM but invalid UTF-8 at byte {exc.start + 3} (line {_line_of(data, exc.start + 3)})",
             ) from exc
     try:
         return _decode_allowing_a_cut_end(data, "utf-8"), "utf-8"
@@ -88,7 +92,7 @@ def _decode_allowing_a_cut_end(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 3 and b"\n" not in data[exc.start:]:  # a character cut off at the end
+        if exc.start >= len(data) - 3 and b"\n" not in data[exc.start :]:  # a character cut off at the end
             return data[: exc.start].decode(encoding)
         raise
 
@@ -148,7 +152,9 @@ def map_headers(headers: list[str], contract: Contract, source_file: str) -> tup
     return by_name, unmapped
 
 
-def _refuse_another_sources_export(headers: list[str], contract: Contract, source_file: str, matched: int) -> None:
+def _refuse_another_sources_export(
+    headers: list[str], contract: Contract, source_file: str, matched: int
+) -> None:
     """An export dropped into the wrong source folder (ERP sales lines in tmall_orders/ share
     订单编号, 店铺名称 and 订单状态) would load as garbage: refuse a file whose headers match
     another source's contract better than this one's."""
@@ -177,11 +183,12 @@ def _to_contract_frame(frame: pl.DataFrame, contract: Contract, source_file: str
     columns += [pl.lit(None, pl.String).alias(c.name) for c in contract.columns if c.name not in present]
     extra = (
         pl.struct([pl.col(h).alias(h.strip()) for h in unmapped]).struct.json_encode()
-        if unmapped else pl.lit(None, pl.String)
+        if unmapped
+        else pl.lit(None, pl.String)
     )
-    out = frame.select(
-        pl.col(ROW_NUMBER).cast(pl.Int64), *columns, extra.alias(EXTRA)
-    ).select(ROW_NUMBER, *[c.name for c in contract.columns], EXTRA)
+    out = frame.select(pl.col(ROW_NUMBER).cast(pl.Int64), *columns, extra.alias(EXTRA)).select(
+        ROW_NUMBER, *[c.name for c in contract.columns], EXTRA
+    )
     return RawFile(frame=out, encoding="", unmapped_headers=unmapped)
 
 
@@ -195,7 +202,10 @@ def _read_csv(path: Path, source_file: str, contract: Contract) -> RawFile:
     rejects: list[dict] = []
     try:
         frame = pl.read_csv(
-            io.BytesIO(payload), infer_schema=False, has_header=True, quote_char='"',
+            io.BytesIO(payload),
+            infer_schema=False,
+            has_header=True,
+            quote_char='"',
             raise_if_empty=False,
         ).with_row_index(ROW_NUMBER, offset=1)
         if _has_short_lines(text, frame.width - 1):
@@ -216,13 +226,17 @@ def _has_short_lines(text: str, fields: int) -> bool:
     nulls instead of failing. Such rows show as lines without quotes holding fewer than
     ``fields - 1`` commas (lines with quotes may hold commas inside cells: those polars checks)."""
     lines = pl.Series([text]).str.split("\n").explode()  # split in Rust: no Python string per line
-    short = lines.str.strip_chars().ne("") & ~lines.str.contains('"', literal=True) & (
-        lines.str.count_matches(",", literal=True) < fields - 1
+    short = (
+        lines.str.strip_chars().ne("")
+        & ~lines.str.contains('"', literal=True)
+        & (lines.str.count_matches(",", literal=True) < fields - 1)
     )
     return bool(short.any())
 
 
-def _reject_a_cut_off_last_row(raw: RawFile, rejects: list[dict], text: str, source: str, source_file: str) -> None:
+def _reject_a_cut_off_last_row(
+    raw: RawFile, rejects: list[dict], text: str, source: str, source_file: str
+) -> None:
     """Every export ends its last row with a line break; a file without one was cut off (an
     interrupted download or copy), so its last row may hold half a value (``199.00`` -> ``19``)."""
     if raw.frame.is_empty():
@@ -231,11 +245,16 @@ def _reject_a_cut_off_last_row(raw: RawFile, rejects: list[dict], text: str, sou
     if any(r["row_number"] > last for r in rejects):  # the cut row already failed to split
         return
     raw.frame = raw.frame.filter(pl.col(ROW_NUMBER) != last)
-    rejects.append({
-        "source": source, "source_file": source_file, "row_number": last, "column_name": "_row",
-        "raw_value": text.rsplit("\n", 1)[-1][:500],
-        "reason": "file ends without a line break: the last row may be cut off (truncated export)",
-    })
+    rejects.append(
+        {
+            "source": source,
+            "source_file": source_file,
+            "row_number": last,
+            "column_name": "_row",
+            "raw_value": text.rsplit("\n", 1)[-1][:500],
+            "reason": "file ends without a line break: the last row may be cut off (truncated export)",
+        }
+    )
 
 
 def _read_csv_row_by_row(text: str, source: str, source_file: str) -> tuple[pl.DataFrame, list[dict]]:
@@ -248,17 +267,23 @@ def _read_csv_row_by_row(text: str, source: str, source_file: str) -> tuple[pl.D
         if not row:
             continue
         if len(row) != len(header):
-            rejects.append({
-                "source": source, "source_file": source_file, "row_number": number,
-                "column_name": "_row", "raw_value": ",".join(row)[:500],
-                "reason": f"expected {len(header)} fields, found {len(row)}",
-            })
+            rejects.append(
+                {
+                    "source": source,
+                    "source_file": source_file,
+                    "row_number": number,
+                    "column_name": "_row",
+                    "raw_value": ",".join(row)[:500],
+                    "reason": f"expected {len(header)} fields, found {len(row)}",
+                }
+            )
             continue
         good.append(row)
         numbers.append(number)
     names = _dedupe_names(header)
     frame = pl.DataFrame(
-        {name: [r[i] or None for r in good] for i, name in enumerate(names)}, schema={n: pl.String for n in names}
+        {name: [r[i] or None for r in good] for i, name in enumerate(names)},
+        schema={n: pl.String for n in names},
     ).with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
     return frame, rejects
 
@@ -297,8 +322,14 @@ def _read_xlsx(path: Path, source_file: str, contract: Contract) -> RawFile:
 
 # calamine's names of the error values an XLSX cell can hold (t="e"), and the text Excel shows.
 _CALAMINE_ERRORS = {
-    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
-    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
 }
 _CALAMINE_ERROR = re.compile(r"'Error\((\w+)\)'")
 
@@ -334,9 +365,15 @@ def _read_jsonl(path: Path, source_file: str, contract: Contract) -> RawFile:
         # Bad lines are nearly always cut off or not objects at all: drop those by shape (cheap),
         # and parse every line on its own only when something subtler is still wrong.
         for thorough in (False, True):
-            good, line_numbers, rejects = _split_valid_json_lines(data, contract.source, source_file, thorough)
+            good, line_numbers, rejects = _split_valid_json_lines(
+                data, contract.source, source_file, thorough
+            )
             try:
-                frame = pl.read_ndjson(io.BytesIO(good), schema=schema) if line_numbers else pl.DataFrame(schema=schema)
+                frame = (
+                    pl.read_ndjson(io.BytesIO(good), schema=schema)
+                    if line_numbers
+                    else pl.DataFrame(schema=schema)
+                )
                 break
             except pl.exceptions.ComputeError:
                 if thorough:
@@ -374,7 +411,10 @@ def _nonblank_line_numbers(data: bytes) -> list[int]:
 
 
 def _split_valid_json_lines(
-    data: bytes, source: str, source_file: str, thorough: bool,
+    data: bytes,
+    source: str,
+    source_file: str,
+    thorough: bool,
 ) -> tuple[bytes, list[int], list[dict]]:
     """Keep the lines that look like JSON objects ({...}; parsed one by one when ``thorough``);
     the others become row rejects."""
@@ -387,8 +427,14 @@ def _split_valid_json_lines(
     )
     bad = checked.filter(~pl.col("ok"))
     rejects = [
-        {"source": source, "source_file": source_file, "row_number": n, "column_name": "_line",
-         "raw_value": line[:500], "reason": "malformed JSON line"}
+        {
+            "source": source,
+            "source_file": source_file,
+            "row_number": n,
+            "column_name": "_line",
+            "raw_value": line[:500],
+            "reason": "malformed JSON line",
+        }
         for n, line in bad.select("n", "line").iter_rows()
     ]
     good = checked.filter(pl.col("ok"))

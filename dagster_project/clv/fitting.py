@@ -126,7 +126,7 @@ def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of the given columns and how often each occurs (the likelihood of
     identical customers is identical: fit on the weighted distinct rows)."""
     names = [f"c{i}" for i in range(len(columns))]
-    grouped = pl.DataFrame(dict(zip(names, columns))).group_by(names).len().sort(names)
+    grouped = pl.DataFrame(dict(zip(names, columns, strict=False))).group_by(names).len().sort(names)
     return [grouped[name].to_numpy() for name in names], grouped["len"].to_numpy().astype(np.float64)
 
 
@@ -146,12 +146,18 @@ def _maximise(objective, start: np.ndarray, model: str):
     ABNORMAL_TERMINATION_IN_LNSRCH when no step improves the objective within floating-point
     precision, i.e. at the optimum; a BFGS polish from there tells that case apart from a
     real failure, which the final gradient then shows."""
-    result = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
-                               bounds=[(-15.0, 15.0)] * len(start),
-                               options={"maxiter": 5000, "ftol": 1e-12, "gtol": 1e-8})
+    result = optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-15.0, 15.0)] * len(start),
+        options={"maxiter": 5000, "ftol": 1e-12, "gtol": 1e-8},
+    )
     if not result.success:
-        polished = optimize.minimize(objective, result.x, jac=True, method="BFGS",
-                                     options={"maxiter": 5000, "gtol": 1e-8})
+        polished = optimize.minimize(
+            objective, result.x, jac=True, method="BFGS", options={"maxiter": 5000, "gtol": 1e-8}
+        )
         if polished.fun <= result.fun:
             result = polished
     gradient = float(np.max(np.abs(result.jac)))
@@ -162,13 +168,16 @@ def _maximise(objective, start: np.ndarray, model: str):
 
 # ---------------------------------------------------------------------------- BG/NBD
 
+
 def _bgnbd_ll_terms(log_params: np.ndarray, x, t_x, T, with_gradient: bool, levels: _Levels | None = None):
     r, alpha, a, b = np.exp(log_params)
     levels = levels or _Levels(x)
     xv = levels.values
     repeat = x > 0
     a_term = levels(special.gammaln(r + xv) - special.gammaln(r)) + r * np.log(alpha)
-    c_term = levels(special.gammaln(a + b) + special.gammaln(b + xv) - special.gammaln(b) - special.gammaln(a + b + xv))
+    c_term = levels(
+        special.gammaln(a + b) + special.gammaln(b + xv) - special.gammaln(b) - special.gammaln(a + b + xv)
+    )
     log_alpha_T = np.log(alpha + T)
     log_alpha_tx = np.log(alpha + t_x)
     u = -(r + x) * log_alpha_T
@@ -180,8 +189,12 @@ def _bgnbd_ll_terms(log_params: np.ndarray, x, t_x, T, with_gradient: bool, leve
     if not with_gradient:
         return ll, None
     w = np.where(repeat, np.exp(v - d_term), 0.0)  # weight of the "dropped out at t_x" term
-    d_r = levels(special.digamma(r + xv) - special.digamma(r)) + np.log(alpha) \
-        - (1 - w) * log_alpha_T - w * log_alpha_tx
+    d_r = (
+        levels(special.digamma(r + xv) - special.digamma(r))
+        + np.log(alpha)
+        - (1 - w) * log_alpha_T
+        - w * log_alpha_tx
+    )
     d_alpha = r / alpha - (r + x) * ((1 - w) / (alpha + T) + w / (alpha + t_x))
     psi_abx = levels(special.digamma(a + b + xv))
     d_a = special.digamma(a + b) - psi_abx + w / a
@@ -199,7 +212,9 @@ def bgnbd_log_likelihood(params: BgNbdParams, frequency, recency, T) -> float:
     return float(ll.sum())
 
 
-def fit_bgnbd(frequency, recency, T, *, initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)) -> BgNbdParams:
+def fit_bgnbd(
+    frequency, recency, T, *, initial: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+) -> BgNbdParams:
     """Maximum-likelihood BG/NBD parameters (r, alpha in the data's time unit, a, b)."""
     x, t_x, T = _as_float(frequency, recency, T)
     if len(x) == 0:
@@ -217,8 +232,14 @@ def fit_bgnbd(frequency, recency, T, *, initial: tuple[float, float, float, floa
 
     result = _maximise(objective, np.log(initial), "BG/NBD")
     r, alpha, a, b = np.exp(result.x)
-    return BgNbdParams(float(r), float(alpha), float(a), float(b),
-                       log_likelihood=float(-result.fun * total), n_customers=int(len(x)))
+    return BgNbdParams(
+        float(r),
+        float(alpha),
+        float(a),
+        float(b),
+        log_likelihood=float(-result.fun * total),
+        n_customers=int(len(x)),
+    )
 
 
 def bgnbd_p_alive(params: BgNbdParams, frequency, recency, T) -> np.ndarray:
@@ -228,7 +249,9 @@ def bgnbd_p_alive(params: BgNbdParams, frequency, recency, T) -> np.ndarray:
     repeat = x > 0
     log_odds_dead = np.where(
         repeat,
-        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)),
+        np.log(a)
+        - np.log(np.where(repeat, b + x - 1, 1.0))
+        + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)),
         -np.inf,
     )
     return special.expit(-log_odds_dead)
@@ -268,16 +291,28 @@ def simulate_bgnbd(params: BgNbdParams, T, seed: int = 0) -> tuple[np.ndarray, n
 
 # ------------------------------------------------------------------------ Gamma-Gamma
 
-def _gg_ll_terms(log_params: np.ndarray, x, m, with_gradient: bool, levels: _Levels | None = None,
-                 log_m: np.ndarray | None = None):
+
+def _gg_ll_terms(
+    log_params: np.ndarray,
+    x,
+    m,
+    with_gradient: bool,
+    levels: _Levels | None = None,
+    log_m: np.ndarray | None = None,
+):
     p, q, gamma = np.exp(log_params)
     levels = levels or _Levels(x)
     xv = levels.values
     log_m = np.log(m) if log_m is None else log_m
     px = p * x
     log_gm = np.log(gamma + m * x)
-    ll = levels(special.gammaln(p * xv + q) - special.gammaln(p * xv) + p * xv * np.log(xv)) \
-        - special.gammaln(q) + q * np.log(gamma) + (px - 1) * log_m - (px + q) * log_gm
+    ll = (
+        levels(special.gammaln(p * xv + q) - special.gammaln(p * xv) + p * xv * np.log(xv))
+        - special.gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1) * log_m
+        - (px + q) * log_gm
+    )
     if not with_gradient:
         return ll, None
     psi_pxq = levels(special.digamma(p * xv + q))
@@ -294,7 +329,9 @@ def gamma_gamma_log_likelihood(params: GammaGammaParams, frequency, monetary_val
     return float(ll.sum())
 
 
-def fit_gamma_gamma(frequency, monetary_value, *, initial: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> GammaGammaParams:
+def fit_gamma_gamma(
+    frequency, monetary_value, *, initial: tuple[float, float, float] = (1.0, 1.0, 1.0)
+) -> GammaGammaParams:
     """Maximum-likelihood Gamma-Gamma parameters from the customers with x >= 1 repeat
     purchases and their mean repeat-purchase value m > 0 (others are ignored)."""
     x, m = _as_float(frequency, monetary_value)
@@ -314,8 +351,13 @@ def fit_gamma_gamma(frequency, monetary_value, *, initial: tuple[float, float, f
 
     result = _maximise(objective, start, "Gamma-Gamma")
     p, q, gamma = np.exp(result.x)
-    return GammaGammaParams(float(p), float(q), float(gamma), log_likelihood=float(-result.fun * total),
-                            n_customers=int(keep.sum()))
+    return GammaGammaParams(
+        float(p),
+        float(q),
+        float(gamma),
+        log_likelihood=float(-result.fun * total),
+        n_customers=int(keep.sum()),
+    )
 
 
 def gamma_gamma_conditional_expected_value(params: GammaGammaParams, frequency, monetary_value) -> np.ndarray:
@@ -336,15 +378,20 @@ BGNBD = "bg_nbd"
 GAMMA_GAMMA = "gamma_gamma"
 
 
-def model_params_frame(bg: BgNbdParams | None, gg: GammaGammaParams | None,
-                       fitted_at: dt.datetime | None = None) -> pl.DataFrame:
+def model_params_frame(
+    bg: BgNbdParams | None, gg: GammaGammaParams | None, fitted_at: dt.datetime | None = None
+) -> pl.DataFrame:
     """marts.clv_model_params: one row per (model, parameter)."""
     fitted_at = fitted_at or dt.datetime.now(dt.UTC)
     rows = []
     if bg is not None:
-        rows += [(BGNBD, k, getattr(bg, k), bg.n_customers) for k in ("r", "alpha", "a", "b", "log_likelihood")]
+        rows += [
+            (BGNBD, k, getattr(bg, k), bg.n_customers) for k in ("r", "alpha", "a", "b", "log_likelihood")
+        ]
     if gg is not None:
-        rows += [(GAMMA_GAMMA, k, getattr(gg, k), gg.n_customers) for k in ("p", "q", "gamma", "log_likelihood")]
+        rows += [
+            (GAMMA_GAMMA, k, getattr(gg, k), gg.n_customers) for k in ("p", "q", "gamma", "log_likelihood")
+        ]
     return pl.DataFrame(
         {
             "model": [r[0] for r in rows],
@@ -353,14 +400,22 @@ def model_params_frame(bg: BgNbdParams | None, gg: GammaGammaParams | None,
             "n_customers": [int(r[3]) for r in rows],
             "fitted_at": [fitted_at] * len(rows),
         },
-        schema={"model": pl.String, "parameter": pl.String, "value": pl.Float64, "n_customers": pl.Int64,
-                "fitted_at": pl.Datetime("us", "UTC")},
+        schema={
+            "model": pl.String,
+            "parameter": pl.String,
+            "value": pl.Float64,
+            "n_customers": pl.Int64,
+            "fitted_at": pl.Datetime("us", "UTC"),
+        },
     )
 
 
 def params_from_frame(frame: pl.DataFrame) -> tuple[BgNbdParams | None, GammaGammaParams | None]:
     """The models of a clv_model_params frame; None for a model without rows."""
-    values = {(m, p): (v, n) for m, p, v, n in frame.select("model", "parameter", "value", "n_customers").iter_rows()}
+    values = {
+        (m, p): (v, n)
+        for m, p, v, n in frame.select("model", "parameter", "value", "n_customers").iter_rows()
+    }
 
     def get(model: str, names: tuple[str, ...]) -> list[float] | None:
         if not all((model, name) in values for name in names):
@@ -399,8 +454,9 @@ def fit_models(inputs: pl.DataFrame) -> tuple[BgNbdParams | None, GammaGammaPara
     return bg, gg
 
 
-def predict(inputs: pl.DataFrame, bg: BgNbdParams | None, gg: GammaGammaParams | None,
-            horizon: float) -> pl.DataFrame:
+def predict(
+    inputs: pl.DataFrame, bg: BgNbdParams | None, gg: GammaGammaParams | None, horizon: float
+) -> pl.DataFrame:
     """Per customer: p_alive, expected purchases in the next `horizon` time units, the
     expected value per purchase and their product (no discounting); null where the model
     it needs is missing."""
@@ -413,7 +469,9 @@ def predict(inputs: pl.DataFrame, bg: BgNbdParams | None, gg: GammaGammaParams |
     purchases = pl.Series(bgnbd_conditional_expected_purchases(bg, horizon, x, t_x, T)) if bg else missing
     value = pl.Series(gamma_gamma_conditional_expected_value(gg, x, m)) if gg else missing
     return inputs.select("person_id").with_columns(
-        p_alive=alive, expected_purchases=purchases, expected_avg_order_value=value,
+        p_alive=alive,
+        expected_purchases=purchases,
+        expected_avg_order_value=value,
         predicted_clv=purchases * value,
     )
 
@@ -427,10 +485,12 @@ def predict_frame(inputs: pl.DataFrame, params: pl.DataFrame, horizon: float) ->
     """Body of the dbt model int_customers__clv_predictions: one row per input customer."""
     suffix = f"_{horizon:g}d"
     return predict(inputs, *params_from_frame(params), horizon).rename(
-        {"expected_purchases": f"expected_purchases{suffix}", "predicted_clv": f"predicted_clv{suffix}"})
+        {"expected_purchases": f"expected_purchases{suffix}", "predicted_clv": f"predicted_clv{suffix}"}
+    )
 
 
 # --------------------------------------------------------------------------- benchmark
+
 
 def _bench(n: int, save: str | None = None) -> dict:
     """Fit time at n simulated buyers (the figures of the module docstring); `save` writes

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from dagster_project.dbt_runtime.sql_functions import arrow_functions
 from dagster_project.rules.pseudonymize import pseudonym_key
 from dagster_project.settings import is_production
-from dagster_project.dbt_runtime.sql_functions import arrow_functions
 
 
 def register_functions(con, key: bytes) -> None:
@@ -18,7 +18,13 @@ def register_functions(con, key: bytes) -> None:
     for name, (function, takes_list) in arrow_functions(key).items():
         sql_type = text_list if takes_list else VARCHAR
         con.create_function(
-            name, function, [sql_type], sql_type, type="arrow", null_handling="special", side_effects=False,
+            name,
+            function,
+            [sql_type],
+            sql_type,
+            type="arrow",
+            null_handling="special",
+            side_effects=False,
         )
 
 

@@ -11,8 +11,18 @@ from dagster_project.identity.graph import stitch_relations
 from dagster_project.identity.overrides import EFFECT_SCHEMA, apply_overrides, link_weights, read_overrides
 from dagster_project.identity.paths import anchor_paths
 
-__all__ = ["EFFECT_SCHEMA", "apply_overrides", "fit_params_frame", "from_polars", "link_weights", "path_relations",
-           "predict_frame", "read_overrides", "stitch_relations", "to_polars"]
+__all__ = [
+    "EFFECT_SCHEMA",
+    "apply_overrides",
+    "fit_params_frame",
+    "from_polars",
+    "link_weights",
+    "path_relations",
+    "predict_frame",
+    "read_overrides",
+    "stitch_relations",
+    "to_polars",
+]
 
 
 def path_relations(persons_relation, edges_relation):

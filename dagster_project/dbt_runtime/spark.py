@@ -81,8 +81,11 @@ def register_bronze(spark, bronze: Path) -> list[str]:
     folders = {p.name: p for p in bronze.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
     folders["rejects"] = bronze / layout.REJECTS
     for table, folder in sorted(folders.items()):
-        data_files = [f for f in folder.rglob("*.parquet") if not any(
-            part.startswith(("_", ".")) for part in f.relative_to(folder).parts)]
+        data_files = [
+            f
+            for f in folder.rglob("*.parquet")
+            if not any(part.startswith(("_", ".")) for part in f.relative_to(folder).parts)
+        ]
         location = folder if data_files else next(folder.rglob("_schema/**/*.parquet"))
         spark.sql(f"drop table if exists bronze.{table}")
         spark.sql(
@@ -101,8 +104,10 @@ class SessionPythonJobHelper:
     def submit(self, compiled_code: str) -> None:
         from pyspark.sql import SparkSession
 
-        exec(compile(compiled_code, self.parsed_model["original_file_path"], "exec"),
-             {"spark": SparkSession.builder.getOrCreate(), "__name__": "dbt_python_model"})
+        exec(
+            compile(compiled_code, self.parsed_model["original_file_path"], "exec"),
+            {"spark": SparkSession.builder.getOrCreate(), "__name__": "dbt_python_model"},
+        )
 
 
 def enable_session_python_models() -> None:
@@ -126,10 +131,19 @@ def run_dbt(warehouse: Path, args: list[str], dbt_vars: dict | None = None, mast
     register_bronze(spark, warehouse / "bronze")
     enable_session_python_models()
     command = [
-        *args, "--target", "spark", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-        "--target-path", str(spark_home(warehouse) / "dbt_target"),
-        "--log-path", str(spark_home(warehouse) / "dbt_logs"),
-        "--vars", json.dumps({**SPARK_VARS, **(dbt_vars or {})}),
+        *args,
+        "--target",
+        "spark",
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(spark_home(warehouse) / "dbt_target"),
+        "--log-path",
+        str(spark_home(warehouse) / "dbt_logs"),
+        "--vars",
+        json.dumps({**SPARK_VARS, **(dbt_vars or {})}),
     ]
     return dbtRunner().invoke(command)
 
@@ -137,7 +151,8 @@ def run_dbt(warehouse: Path, args: list[str], dbt_vars: dict | None = None, mast
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Build the dbt project on Spark from $WAREHOUSE_DIR/bronze "
-                    "(default: dbt seed, then dbt run; other dbt arguments after --).")
+        "(default: dbt seed, then dbt run; other dbt arguments after --)."
+    )
     parser.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[2]"))
     parser.add_argument("--as-of", help="as_of_date (YYYY-MM-DD); default: today in Asia/Shanghai")
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER)

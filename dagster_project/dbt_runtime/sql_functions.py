@@ -22,7 +22,9 @@ from dagster_project.rules.pseudonymize import pseudonymize_arrow
 
 def normalize_phone_arrow(values: pa.Array) -> pa.Array:
     series = pl.from_arrow(values).cast(pl.String)
-    return series.to_frame("v").select(normalize_phone(pl.col("v")).alias("v"))["v"].to_arrow().cast(pa.string())
+    return (
+        series.to_frame("v").select(normalize_phone(pl.col("v")).alias("v"))["v"].to_arrow().cast(pa.string())
+    )
 
 
 def normalize_phones_arrow(lists: pa.Array) -> pa.Array:

@@ -52,9 +52,14 @@ def _node_keys(con: duckdb.DuckDBPyConnection, kind: str, raw: str) -> list[str]
         return [f"phone:{value}"]
     value = raw.strip()
     if kind == "order" and ":" not in value:
-        return [k for (k,) in con.execute(
-            f"select node_key from {IDENTIFIERS} where identifier_type = 'order' and identifier_value like ? "
-            "order by 1", [f"%:{value}"]).fetchall()]
+        return [
+            k
+            for (k,) in con.execute(
+                f"select node_key from {IDENTIFIERS} where identifier_type = 'order' and identifier_value like ? "
+                "order by 1",
+                [f"%:{value}"],
+            ).fetchall()
+        ]
     return [f"{t}:{value}" for t in FLAG_TYPES[kind]]
 
 
@@ -64,12 +69,19 @@ def _fmt_time(value) -> str:
 
 def _link_line(link: dict) -> str:
     if link["evidence"] == "override_always_link":
-        return (f"override_always_link  {link['first_source_file']} line {link['override_row']}, "
-                f"by {link['override_author']} on {_fmt_time(link['first_seen_at'])}: {link['override_reason']}")
-    files = link["first_source_file"] if link["source_files"] == 1 else (
-        f"{link['first_source_file']} .. {link['last_source_file']} ({link['source_files']} files)")
-    return (f"{link['evidence']:<15} {link['source']:<17} seen {_fmt_time(link['first_seen_at'])} .. "
-            f"{_fmt_time(link['last_seen_at'])} ({link['sightings']}x)  from {files}")
+        return (
+            f"override_always_link  {link['first_source_file']} line {link['override_row']}, "
+            f"by {link['override_author']} on {_fmt_time(link['first_seen_at'])}: {link['override_reason']}"
+        )
+    files = (
+        link["first_source_file"]
+        if link["source_files"] == 1
+        else (f"{link['first_source_file']} .. {link['last_source_file']} ({link['source_files']} files)")
+    )
+    return (
+        f"{link['evidence']:<15} {link['source']:<17} seen {_fmt_time(link['first_seen_at'])} .. "
+        f"{_fmt_time(link['last_seen_at'])} ({link['sightings']}x)  from {files}"
+    )
 
 
 def explain(warehouse_db: Path, kind: str, raw: str) -> str:
@@ -79,23 +91,31 @@ def explain(warehouse_db: Path, kind: str, raw: str) -> str:
         keys = _node_keys(con, kind, raw)
         known = con.execute(
             f"select node_key, blocked_reason, first_seen_at, last_seen_at from {IDENTIFIERS} "
-            "where list_contains(?, node_key) order by node_key", [keys]).fetchall()
+            "where list_contains(?, node_key) order by node_key",
+            [keys],
+        ).fetchall()
         if not known:
             raise NotFound(f"{kind.replace('_', ' ')} {raw!r} is in no export of the warehouse")
         out = []
         for node_key, blocked, first, last in known:
             if blocked:
-                out.append(f"{node_key} joins nobody: {blocked} (seen {_fmt_time(first)} .. {_fmt_time(last)}; "
-                           "see audit.identity_dropped_links)")
+                out.append(
+                    f"{node_key} joins nobody: {blocked} (seen {_fmt_time(first)} .. {_fmt_time(last)}; "
+                    "see audit.identity_dropped_links)"
+                )
                 continue
             out += _explain_node(con, node_key)
         return "\n".join(out)
 
 
 def _explain_node(con: duckdb.DuckDBPyConnection, node_key: str) -> list[str]:
-    person_id = con.execute(f"select min(person_id) from {EXPLAIN} where node_key = ?", [node_key]).fetchall()[0][0]
-    rows = con.sql(f"select * from {EXPLAIN} where person_id = $person order by node_key, evidence, source",
-                   params={"person": person_id}).pl()
+    person_id = con.execute(
+        f"select min(person_id) from {EXPLAIN} where node_key = ?", [node_key]
+    ).fetchall()[0][0]
+    rows = con.sql(
+        f"select * from {EXPLAIN} where person_id = $person order by node_key, evidence, source",
+        params={"person": person_id},
+    ).pl()
     hops: dict[str, Hop] = {}
     for row in rows.iter_rows(named=True):
         hop = hops.setdefault(row["node_key"], Hop(row["node_key"], row["parent_key"], []))
@@ -105,8 +125,11 @@ def _explain_node(con: duckdb.DuckDBPyConnection, node_key: str) -> list[str]:
     path = [hops[node_key]]
     while path[-1].parent_key is not None:
         path.append(hops[path[-1].parent_key])
-    out = [f"{node_key} belongs to person {person_id} ({len(hops)} identifiers; anchor {anchor}, "
-           "the earliest identifier, from which the person id is derived)", ""]
+    out = [
+        f"{node_key} belongs to person {person_id} ({len(hops)} identifiers; anchor {anchor}, "
+        "the earliest identifier, from which the person id is derived)",
+        "",
+    ]
     if len(path) == 1:
         out.append("it is the anchor itself")
     else:
@@ -123,9 +146,13 @@ def _explain_node(con: duckdb.DuckDBPyConnection, node_key: str) -> list[str]:
     overrides = con.execute(
         f"select override_row, action, left_type || ':' || left_value, right_type || ':' || right_value, "
         f"author, reason, status from {OVERRIDES} where left_person_id = ? or right_person_id = ? "
-        "group by all order by 1", [person_id, person_id]).fetchall()
+        "group by all order by 1",
+        [person_id, person_id],
+    ).fetchall()
     if overrides:
         out += ["", "overrides touching the person (audit.identity_overrides):"]
-        out += [f"  line {r}: {a} {left} / {right} by {who}: {why} -> {status}"
-                for r, a, left, right, who, why, status in overrides]
+        out += [
+            f"  line {r}: {a} {left} / {right} by {who}: {why} -> {status}"
+            for r, a, left, right, who, why, status in overrides
+        ]
     return out + [""]

@@ -32,12 +32,14 @@ def component_keys(node_keys: pl.Series, left_keys: pl.Series, right_keys: pl.Se
     if hashes.head(n).n_unique() != n:
         raise ValueError("64-bit hash collision between two identity node keys (or duplicate nodes)")
     codes = (hashes.rank("dense") - 1).cast(pl.Int64).to_numpy()
-    node_codes, left, right = codes[:n], codes[n:n + m], codes[n + m:]
+    node_codes, left, right = codes[:n], codes[n : n + m], codes[n + m :]
     size = int(codes.max()) + 1
     is_node = np.zeros(size, dtype=bool)
     is_node[node_codes] = True
     keep = is_node[left] & is_node[right]
-    graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (left[keep], right[keep])), shape=(size, size))
+    graph = coo_matrix(
+        (np.ones(int(keep.sum()), dtype=np.int8), (left[keep], right[keep])), shape=(size, size)
+    )
     _, labels = connected_components(graph, directed=False)
     nodes = pl.DataFrame({"node_key": node_keys.cast(pl.String), "label": labels[node_codes]})
     smallest = nodes.group_by("label").agg(pl.col("node_key").min().alias("component_key"))

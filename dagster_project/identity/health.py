@@ -50,7 +50,9 @@ class Health:
 
 def measure(con: duckdb.DuckDBPyConnection, limits: Limits | None = None) -> Health:
     limits = limits or Limits()
-    persons, identifiers = con.execute(f"select count(distinct person_id), count(*) from {PERSONS}").fetchone()
+    persons, identifiers = con.execute(
+        f"select count(distinct person_id), count(*) from {PERSONS}"
+    ).fetchone()
     largest = con.execute(
         f"select person_id, count(*) from {PERSONS} where identifier_type <> 'order' "
         "group by person_id order by 2 desc, 1 limit 1"
@@ -72,8 +74,16 @@ def measure(con: duckdb.DuckDBPyConnection, limits: Limits | None = None) -> Hea
             "where c.person_id is distinct from p.person_id"
         ).fetchone()[0]
         churn = changed / previous
-    health = Health(persons, identifiers, largest[1], largest[0], orders, orphans, churn,
-                    [(t, int(n), float(a), int(m)) for t, n, a, m in per_type])
+    health = Health(
+        persons,
+        identifiers,
+        largest[1],
+        largest[0],
+        orders,
+        orphans,
+        churn,
+        [(t, int(n), float(a), int(m)) for t, n, a, m in per_type],
+    )
     if health.largest_person_identifiers > limits.max_person_identifiers:
         health.problems.append(
             f"largest person {health.largest_person_id} holds {health.largest_person_identifiers} "
@@ -85,7 +95,9 @@ def measure(con: duckdb.DuckDBPyConnection, limits: Limits | None = None) -> Hea
             f"(limit {limits.max_orders_without_person:.2%})"
         )
     if churn is not None and churn > limits.max_churn:
-        health.problems.append(f"{churn:.2%} of identifiers changed person since the last run (limit {limits.max_churn:.2%})")
+        health.problems.append(
+            f"{churn:.2%} of identifiers changed person since the last run (limit {limits.max_churn:.2%})"
+        )
     return health
 
 
@@ -108,7 +120,9 @@ def masked(node_key: str | None, key: bytes) -> str | None:
     return f"{kind}:{pseudonymize(value, key)[:10]}"
 
 
-def largest_persons_markdown(con: duckdb.DuckDBPyConnection, persons: int = 3, rows_per_person: int = 25) -> str:
+def largest_persons_markdown(
+    con: duckdb.DuckDBPyConnection, persons: int = 3, rows_per_person: int = 25
+) -> str:
     """The largest persons (by person-level identifiers) with every identifier's link towards
     the person's anchor (int_identity__explain), identifiers masked."""
     from dagster_project.rules.pseudonymize import pseudonym_key
@@ -127,19 +141,27 @@ def largest_persons_markdown(con: duckdb.DuckDBPyConnection, persons: int = 3, r
                 group by largest.person_id, largest.identifiers, e.node_key, e.hops, e.parent_key
                 qualify row_number() over (partition by largest.person_id order by e.hops, e.node_key) <= $rows
                 order by largest.identifiers desc, largest.person_id, e.hops, e.node_key""",
-            params={"persons": persons, "rows": rows_per_person}).pl()
+            params={"persons": persons, "rows": rows_per_person},
+        ).pl()
     except duckdb.CatalogException:
         return f"{EXPLAIN} is not built"
     if frame.is_empty():
         return "no persons"
     frame = frame.with_columns(
         pl.col("node_key").map_elements(lambda k: masked(k, key), return_dtype=pl.String).alias("identifier"),
-        pl.col("parent_key").map_elements(lambda k: masked(k, key), return_dtype=pl.String)
-        .fill_null("(anchor)").alias("joined to"),
+        pl.col("parent_key")
+        .map_elements(lambda k: masked(k, key), return_dtype=pl.String)
+        .fill_null("(anchor)")
+        .alias("joined to"),
     )
     table = frame.select(
-        pl.col("person_id").alias("person"), pl.col("identifiers").alias("person-level identifiers"),
-        "identifier", "hops", "joined to", pl.col("evidence").fill_null(""),
-        pl.col("first_seen").cast(pl.String).fill_null(""), pl.col("last_seen").cast(pl.String).fill_null(""),
+        pl.col("person_id").alias("person"),
+        pl.col("identifiers").alias("person-level identifiers"),
+        "identifier",
+        "hops",
+        "joined to",
+        pl.col("evidence").fill_null(""),
+        pl.col("first_seen").cast(pl.String).fill_null(""),
+        pl.col("last_seen").cast(pl.String).fill_null(""),
     )
     return markdown_table(table)

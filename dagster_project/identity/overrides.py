@@ -38,32 +38,53 @@ COLUMNS = ("left_type", "left_value", "right_type", "right_value", "action", "re
 ACTIONS = ("never_link", "always_link")
 # the identifier types of the identity graph (int_identity__links)
 IDENTIFIER_TYPES = (
-    "wx_unionid", "oa_openid", "mp_openid", "mp_anonymous_id", "wecom_external_userid", "phone",
-    "crm_member_id", "tmall_buyer", "order",
+    "wx_unionid",
+    "oa_openid",
+    "mp_openid",
+    "mp_anonymous_id",
+    "wecom_external_userid",
+    "phone",
+    "crm_member_id",
+    "tmall_buyer",
+    "order",
 )
 ALWAYS_LINK_EVIDENCE = "override_always_link"
 # How much a link's evidence is believed, for the minimum cut of never_link: the cut removes
 # the least believed links that separate the pair. A link carried by several kinds of
 # evidence weighs their sum.
 EVIDENCE_WEIGHTS = {
-    "account": 100,        # the platform bound the ids (unionid): almost never wrong
+    "account": 100,  # the platform bound the ids (unionid): almost never wrong
     "phone_verified": 60,  # the user confirmed the phone in the Mini Program
-    "phone_member": 40,    # typed at the CRM counter: typos happen
-    "phone_buyer": 30,     # the Youzan buyer account's phone
-    "order_buyer": 30,     # the order's buyer account
-    "device": 10,          # one device, one openid so far (devices get shared)
+    "phone_member": 40,  # typed at the CRM counter: typos happen
+    "phone_buyer": 30,  # the Youzan buyer account's phone
+    "order_buyer": 30,  # the order's buyer account
+    "device": 10,  # one device, one openid so far (devices get shared)
     "order_device": 10,
-    "phone_staff": 5,      # typed by staff into remark_mobiles, unverified
-    "phone_receiver": 3,   # where an order was shipped: gifts
+    "phone_staff": 5,  # typed by staff into remark_mobiles, unverified
+    "phone_receiver": 3,  # where an order was shipped: gifts
 }
 OVERRIDE_SCHEMA = {
-    "override_row": pl.Int64, "left_type": pl.String, "left_value": pl.String, "right_type": pl.String,
-    "right_value": pl.String, "left_key": pl.String, "right_key": pl.String, "action": pl.String,
-    "reason": pl.String, "author": pl.String, "added_on": pl.Date, "overrides_file": pl.String,
+    "override_row": pl.Int64,
+    "left_type": pl.String,
+    "left_value": pl.String,
+    "right_type": pl.String,
+    "right_value": pl.String,
+    "left_key": pl.String,
+    "right_key": pl.String,
+    "action": pl.String,
+    "reason": pl.String,
+    "author": pl.String,
+    "added_on": pl.Date,
+    "overrides_file": pl.String,
 }
 EFFECT_SCHEMA = {
-    "override_row": pl.Int64, "action": pl.String, "change": pl.String, "left_key": pl.String,
-    "right_key": pl.String, "link_weight": pl.Int64, "status": pl.String,
+    "override_row": pl.Int64,
+    "action": pl.String,
+    "change": pl.String,
+    "left_key": pl.String,
+    "right_key": pl.String,
+    "link_weight": pl.Int64,
+    "status": pl.String,
 }
 
 
@@ -110,10 +131,13 @@ def read_overrides(path: Path | None = None) -> pl.DataFrame:
     unknown = [h for h in header if h not in COLUMNS]
     if missing or unknown:
         raise OverridesFileError(
-            f"{path}:1 header: " + "; ".join(
+            f"{path}:1 header: "
+            + "; ".join(
                 ([f"missing column(s) {', '.join(missing)}"] if missing else [])
-                + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []))
-            + f" (expected {','.join(COLUMNS)})")
+                + ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+            )
+            + f" (expected {','.join(COLUMNS)})"
+        )
     reader.fieldnames = header
     rows, problems, seen = [], [], {}
     for record in reader:
@@ -128,38 +152,58 @@ def read_overrides(path: Path | None = None) -> pl.DataFrame:
         for side in ("left", "right"):
             kind, value = cells[f"{side}_type"], cells[f"{side}_value"]
             if kind not in IDENTIFIER_TYPES:
-                row_problems.append(f"{path}:{line} {side}_type: unknown identifier type {kind!r} "
-                                    f"(one of {', '.join(IDENTIFIER_TYPES)})")
+                row_problems.append(
+                    f"{path}:{line} {side}_type: unknown identifier type {kind!r} "
+                    f"(one of {', '.join(IDENTIFIER_TYPES)})"
+                )
             elif not value:
                 row_problems.append(f"{path}:{line} {side}_value: empty")
             else:
                 normalized = _normalized(kind, value)
                 if normalized is None:
-                    row_problems.append(f"{path}:{line} {side}_value: {value!r} is not a phone number "
-                                        "(masked numbers cannot be matched)")
+                    row_problems.append(
+                        f"{path}:{line} {side}_value: {value!r} is not a phone number "
+                        "(masked numbers cannot be matched)"
+                    )
                 cells[f"{side}_value"] = normalized
         if cells["action"] not in ACTIONS:
-            row_problems.append(f"{path}:{line} action: {cells['action']!r} is not one of {', '.join(ACTIONS)}")
+            row_problems.append(
+                f"{path}:{line} action: {cells['action']!r} is not one of {', '.join(ACTIONS)}"
+            )
         for column in ("reason", "author"):
             if not cells[column]:
-                row_problems.append(f"{path}:{line} {column}: missing (every override needs who made it and why)")
+                row_problems.append(
+                    f"{path}:{line} {column}: missing (every override needs who made it and why)"
+                )
         try:
             cells["added_on"] = dt.date.fromisoformat(cells["added_on"])
         except ValueError:
             row_problems.append(f"{path}:{line} added_on: {cells['added_on']!r} is not a date YYYY-MM-DD")
         if not row_problems:
-            left, right = f"{cells['left_type']}:{cells['left_value']}", f"{cells['right_type']}:{cells['right_value']}"
+            left, right = (
+                f"{cells['left_type']}:{cells['left_value']}",
+                f"{cells['right_type']}:{cells['right_value']}",
+            )
             pair = tuple(sorted((left, right)))
             if left == right:
                 row_problems.append(f"{path}:{line}: both sides name {left}")
             elif pair in seen:
                 other_line, other_action = seen[pair]
                 what = "repeats" if other_action == cells["action"] else f"contradicts ({other_action})"
-                row_problems.append(f"{path}:{line}: {cells['action']} {what} line {other_line} for the same pair")
+                row_problems.append(
+                    f"{path}:{line}: {cells['action']} {what} line {other_line} for the same pair"
+                )
             else:
                 seen[pair] = (line, cells["action"])
-                rows.append({"override_row": line, **cells, "left_key": left, "right_key": right,
-                             "overrides_file": path.name})
+                rows.append(
+                    {
+                        "override_row": line,
+                        **cells,
+                        "left_key": left,
+                        "right_key": right,
+                        "overrides_file": path.name,
+                    }
+                )
         problems += row_problems
     if problems:
         raise OverridesFileError("identity overrides file has errors:\n" + "\n".join(problems))
@@ -170,16 +214,21 @@ def link_weights(links: pl.DataFrame) -> pl.DataFrame:
     """(left_key, right_key, evidence) rows -> one weight per undirected node pair (a, b), a < b."""
     weights = pl.DataFrame({"evidence": list(EVIDENCE_WEIGHTS), "weight": list(EVIDENCE_WEIGHTS.values())})
     return (
-        links.select(pl.min_horizontal("left_key", "right_key").alias("a"),
-                     pl.max_horizontal("left_key", "right_key").alias("b"), "evidence")
+        links.select(
+            pl.min_horizontal("left_key", "right_key").alias("a"),
+            pl.max_horizontal("left_key", "right_key").alias("b"),
+            "evidence",
+        )
         .unique()
         .join(weights, on="evidence", how="left")
-        .group_by("a", "b").agg(pl.col("weight").fill_null(1).sum().cast(pl.Int64))
+        .group_by("a", "b")
+        .agg(pl.col("weight").fill_null(1).sum().cast(pl.Int64))
     )
 
 
-def apply_overrides(overrides: pl.DataFrame, nodes: pl.Series, edges: pl.DataFrame,
-                    weights: pl.DataFrame) -> pl.DataFrame:
+def apply_overrides(
+    overrides: pl.DataFrame, nodes: pl.Series, edges: pl.DataFrame, weights: pl.DataFrame
+) -> pl.DataFrame:
     """The links each override row cuts or adds (EFFECT_SCHEMA).
 
     ``nodes``: every node key; ``edges``: the stitching edges (left_key, right_key);
@@ -196,8 +245,11 @@ def apply_overrides(overrides: pl.DataFrame, nodes: pl.Series, edges: pl.DataFra
     def absent(row) -> str | None:
         missing = [k for k in (row["left_key"], row["right_key"]) if k not in node_set]
         if missing:
-            return ("not applied: " + ", ".join(missing)
-                    + " is no identifier of the graph (never exported, erased, or blocked by a guard)")
+            return (
+                "not applied: "
+                + ", ".join(missing)
+                + " is no identifier of the graph (never exported, erased, or blocked by a guard)"
+            )
         return None
 
     always = [r for r in overrides.iter_rows(named=True) if r["action"] == "always_link"]
@@ -207,28 +259,61 @@ def apply_overrides(overrides: pl.DataFrame, nodes: pl.Series, edges: pl.DataFra
         status = absent(row)
         if status is None:
             added.append((row["left_key"], row["right_key"]))
-            effects.append({"override_row": row["override_row"], "action": row["action"], "change": "added",
-                            "left_key": row["left_key"], "right_key": row["right_key"], "link_weight": None,
-                            "status": "link added"})
+            effects.append(
+                {
+                    "override_row": row["override_row"],
+                    "action": row["action"],
+                    "change": "added",
+                    "left_key": row["left_key"],
+                    "right_key": row["right_key"],
+                    "link_weight": None,
+                    "status": "link added",
+                }
+            )
         else:
-            effects.append({"override_row": row["override_row"], "action": row["action"], "change": None,
-                            "left_key": None, "right_key": None, "link_weight": None, "status": status})
+            effects.append(
+                {
+                    "override_row": row["override_row"],
+                    "action": row["action"],
+                    "change": None,
+                    "left_key": None,
+                    "right_key": None,
+                    "link_weight": None,
+                    "status": status,
+                }
+            )
     applicable = []
     for row in never:
         status = absent(row)
         if status:
-            effects.append({"override_row": row["override_row"], "action": row["action"], "change": None,
-                            "left_key": None, "right_key": None, "link_weight": None, "status": status})
+            effects.append(
+                {
+                    "override_row": row["override_row"],
+                    "action": row["action"],
+                    "change": None,
+                    "left_key": None,
+                    "right_key": None,
+                    "link_weight": None,
+                    "status": status,
+                }
+            )
         else:
             applicable.append(row)
     if applicable:
         effects += _cut(applicable, nodes, edges, added, weights, component_keys)
-    return pl.DataFrame(effects, schema=EFFECT_SCHEMA).sort("override_row", "change", "left_key", "right_key",
-                                                            nulls_last=True)
+    return pl.DataFrame(effects, schema=EFFECT_SCHEMA).sort(
+        "override_row", "change", "left_key", "right_key", nulls_last=True
+    )
 
 
-def _cut(rows: list[dict], nodes: pl.Series, edges: pl.DataFrame, added: list[tuple[str, str]],
-         weights: pl.DataFrame, component_keys) -> list[dict]:
+def _cut(
+    rows: list[dict],
+    nodes: pl.Series,
+    edges: pl.DataFrame,
+    added: list[tuple[str, str]],
+    weights: pl.DataFrame,
+    component_keys,
+) -> list[dict]:
     """Minimum weighted edge cuts, row after row, inside the components the rows touch."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order, maximum_flow
@@ -237,15 +322,22 @@ def _cut(rows: list[dict], nodes: pl.Series, edges: pl.DataFrame, added: list[tu
     graph_edges = pl.concat([edges.select("left_key", "right_key"), extra])
     labels = component_keys(nodes, graph_edges["left_key"], graph_edges["right_key"])
     ends = {k for r in rows for k in (r["left_key"], r["right_key"])}
-    touched = labels.filter(pl.col("node_key").is_in(pl.Series(sorted(ends), dtype=pl.String).implode()))["component_key"].unique()
+    touched = labels.filter(pl.col("node_key").is_in(pl.Series(sorted(ends), dtype=pl.String).implode()))[
+        "component_key"
+    ].unique()
     members = labels.filter(pl.col("component_key").is_in(touched.implode()))["node_key"].sort()
     index = {key: i for i, key in enumerate(members.to_list())}
     # undirected edges of the touched components, each once as (a, b) with a < b
     sub = (
-        graph_edges.filter(pl.col("left_key").is_in(members.implode()) & pl.col("right_key").is_in(members.implode()))
-        .select(pl.min_horizontal("left_key", "right_key").alias("a"),
-                pl.max_horizontal("left_key", "right_key").alias("b"))
-        .filter(pl.col("a") != pl.col("b")).unique()
+        graph_edges.filter(
+            pl.col("left_key").is_in(members.implode()) & pl.col("right_key").is_in(members.implode())
+        )
+        .select(
+            pl.min_horizontal("left_key", "right_key").alias("a"),
+            pl.max_horizontal("left_key", "right_key").alias("b"),
+        )
+        .filter(pl.col("a") != pl.col("b"))
+        .unique()
         .join(weights, on=["a", "b"], how="left")
         .with_columns(pl.col("weight").fill_null(1))
         .sort("a", "b")
@@ -263,28 +355,47 @@ def _cut(rows: list[dict], nodes: pl.Series, edges: pl.DataFrame, added: list[tu
         b = np.array([index[p[1]] for p in pairs], dtype=np.int32)
         c = np.array([capacity[p] for p in pairs], dtype=np.int32)
         n = len(index)
-        both = csr_matrix((np.concatenate([c, c]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+        both = csr_matrix(
+            (np.concatenate([c, c]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+        )
         reach = breadth_first_order(both, source, directed=False, return_predecessors=False)
         if target not in set(reach.tolist()):
-            effects.append({"override_row": row["override_row"], "action": row["action"], "change": None,
-                            "left_key": None, "right_key": None, "link_weight": None,
-                            "status": "already apart: no link to cut"})
+            effects.append(
+                {
+                    "override_row": row["override_row"],
+                    "action": row["action"],
+                    "change": None,
+                    "left_key": None,
+                    "right_key": None,
+                    "link_weight": None,
+                    "status": "already apart: no link to cut",
+                }
+            )
             continue
         flow = maximum_flow(both, source, target)
         if flow.flow_value >= unbreakable:
             raise OverridesFileError(
                 f"{row['overrides_file']}:{row['override_row']}: never_link {row['left_key']} / {row['right_key']} "
-                "cannot be applied: always_link rows of the file join them")
+                "cannot be applied: always_link rows of the file join them"
+            )
         residual = both - flow.flow
         residual.data[residual.data < 0] = 0
         residual.eliminate_zeros()
         side = np.zeros(n, dtype=bool)
         side[breadth_first_order(residual, source, directed=True, return_predecessors=False)] = True
-        cut = [(p, capacity[p]) for p, i, j in zip(pairs, a, b) if side[i] != side[j]]
+        cut = [(p, capacity[p]) for p, i, j in zip(pairs, a, b, strict=False) if side[i] != side[j]]
         total = sum(w for _, w in cut)
         for (left, right), weight in cut:
             del capacity[(left, right)]
-            effects.append({"override_row": row["override_row"], "action": row["action"], "change": "cut",
-                            "left_key": left, "right_key": right, "link_weight": weight,
-                            "status": f"cut {len(cut)} link(s) of total weight {total}"})
+            effects.append(
+                {
+                    "override_row": row["override_row"],
+                    "action": row["action"],
+                    "change": "cut",
+                    "left_key": left,
+                    "right_key": right,
+                    "link_weight": weight,
+                    "status": f"cut {len(cut)} link(s) of total weight {total}",
+                }
+            )
     return effects

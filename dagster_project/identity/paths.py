@@ -16,8 +16,9 @@ from scipy.sparse.csgraph import breadth_first_order, shortest_path
 PATH_SCHEMA = {"node_key": pl.String, "parent_key": pl.String, "hops": pl.Int64}
 
 
-def anchor_paths(node_keys: pl.Series, anchor_keys: pl.Series, left_keys: pl.Series,
-                 right_keys: pl.Series) -> pl.DataFrame:
+def anchor_paths(
+    node_keys: pl.Series, anchor_keys: pl.Series, left_keys: pl.Series, right_keys: pl.Series
+) -> pl.DataFrame:
     """(node_key, parent_key, hops): parent on a shortest path to the anchor of the node's
     component (null for the anchor itself, hops 0). Edges whose ends are not nodes are ignored;
     nodes whose component has no anchor are left out."""
@@ -27,8 +28,9 @@ def anchor_paths(node_keys: pl.Series, anchor_keys: pl.Series, left_keys: pl.Ser
     index = pl.DataFrame({"key": keys, "code": pl.arange(0, keys.len(), eager=True, dtype=pl.Int64)})
 
     def codes(series: pl.Series) -> np.ndarray:
-        frame = pl.DataFrame({"key": series.cast(pl.String)}).join(index, on="key", how="left",
-                                                                     maintain_order="left")
+        frame = pl.DataFrame({"key": series.cast(pl.String)}).join(
+            index, on="key", how="left", maintain_order="left"
+        )
         return frame["code"].fill_null(-1).to_numpy()
 
     n = keys.len()
@@ -45,8 +47,11 @@ def anchor_paths(node_keys: pl.Series, anchor_keys: pl.Series, left_keys: pl.Ser
     hops = shortest_path(graph, directed=False, unweighted=True, indices=root)[order].astype(np.int64) - 1
     parents = predecessors[order]
     padded = pl.concat([keys, pl.Series([None], dtype=pl.String)])  # code n (the root) -> null
-    return pl.DataFrame({
-        "node_key": keys.gather(order),
-        "parent_key": padded.gather(parents),
-        "hops": hops,
-    }, schema=PATH_SCHEMA)
+    return pl.DataFrame(
+        {
+            "node_key": keys.gather(order),
+            "parent_key": padded.gather(parents),
+            "hops": hops,
+        },
+        schema=PATH_SCHEMA,
+    )

@@ -47,6 +47,7 @@ ASSET_TYPES = ("model", "seed", "snapshot")
 
 # -- fingerprints ----------------------------------------------------------------------------
 
+
 def _stat_lines(paths) -> list[str]:
     lines = []
     for path in paths:
@@ -62,8 +63,10 @@ def bronze_fingerprints(bronze_root: Path, sources) -> dict[str, str]:
     """Per source: a digest of the names, sizes and mtimes of its bronze files and rejects."""
     out = {}
     for source in sources:
-        files = [*layout.rows_dir(bronze_root, source).glob(layout.DATA_FILES),
-                 *layout.rejects_dir(bronze_root, source).glob(layout.DATA_FILES)]
+        files = [
+            *layout.rows_dir(bronze_root, source).glob(layout.DATA_FILES),
+            *layout.rejects_dir(bronze_root, source).glob(layout.DATA_FILES),
+        ]
         out[source] = hashlib.sha256("\n".join(_stat_lines(files)).encode()).hexdigest()[:16]
     return out
 
@@ -71,16 +74,21 @@ def bronze_fingerprints(bronze_root: Path, sources) -> dict[str, str]:
 def dbt_project_fingerprint(dbt_dir: Path = DBT_DIR) -> str:
     """A digest of every file of the dbt project (not its target/ or logs/) and the profile target."""
     digest = hashlib.sha256(settings.dbt_target().encode())
-    for path in sorted(p for p in dbt_dir.rglob("*") if p.is_file()
-                       and not DBT_IGNORED.intersection(p.relative_to(dbt_dir).parts)):
+    for path in sorted(
+        p
+        for p in dbt_dir.rglob("*")
+        if p.is_file() and not DBT_IGNORED.intersection(p.relative_to(dbt_dir).parts)
+    ):
         digest.update(path.relative_to(dbt_dir).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 # -- the landing files still to ingest --------------------------------------------------------
 
-def pending_landing(landing_root: Path, warehouse_dir: Path, contracts,
-                    accepted: tuple[dt.date, dt.date]) -> dict[str, set[dt.date]]:
+
+def pending_landing(
+    landing_root: Path, warehouse_dir: Path, contracts, accepted: tuple[dt.date, dt.date]
+) -> dict[str, set[dt.date]]:
     """Per source, the export dates of landing files whose content is not in bronze yet
     (bronze Parquet are named <file>__<sha12>.parquet: a content already loaded under any
     name in that partition is not pending, as the ingestion does not load copies twice)."""
@@ -111,22 +119,27 @@ def pending_landing(landing_root: Path, warehouse_dir: Path, contracts,
 
 # -- the dbt graph -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DbtGraph:
     """The parts of dbt's manifest a night plan needs (asset nodes: models, seeds, snapshots)."""
 
     children: dict[str, list[str]]
-    names: dict[str, str]            # unique_id -> name, asset nodes only
-    reads_as_of: frozenset[str]      # asset nodes reading var as_of_date (directly or via macros)
+    names: dict[str, str]  # unique_id -> name, asset nodes only
+    reads_as_of: frozenset[str]  # asset nodes reading var as_of_date (directly or via macros)
 
     @classmethod
-    def from_manifest(cls, manifest: dict) -> "DbtGraph":
+    def from_manifest(cls, manifest: dict) -> DbtGraph:
         macros = manifest.get("macros", {})
         as_of_macros = {uid for uid, m in macros.items() if AS_OF_VAR.search(m.get("macro_sql", ""))}
         grew = True
         while grew:  # macros calling those macros, transitively
-            more = {uid for uid, m in macros.items()
-                    if uid not in as_of_macros and as_of_macros.intersection(m.get("depends_on", {}).get("macros", []))}
+            more = {
+                uid
+                for uid, m in macros.items()
+                if uid not in as_of_macros
+                and as_of_macros.intersection(m.get("depends_on", {}).get("macros", []))
+            }
             as_of_macros |= more
             grew = bool(more)
         names, reads = {}, set()
@@ -135,7 +148,8 @@ class DbtGraph:
                 continue
             names[uid] = node["name"]
             if AS_OF_VAR.search(node.get("raw_code", "")) or as_of_macros.intersection(
-                    node.get("depends_on", {}).get("macros", [])):
+                node.get("depends_on", {}).get("macros", [])
+            ):
                 reads.add(uid)
         return cls(manifest.get("child_map", {}), names, frozenset(reads))
 
@@ -168,6 +182,7 @@ def dbt_graph(manifest_path: Path) -> DbtGraph:
 
 # -- the last build ----------------------------------------------------------------------------
 
+
 def _build_state_path(warehouse_dir: Path) -> Path:
     return settings.state_dir(warehouse_dir) / "dbt_build.json"
 
@@ -187,8 +202,14 @@ class DbtChanges:
     reasons: dict[str, list[str]] = field(default_factory=dict)
 
 
-def dbt_changes(graph: DbtGraph, state: dict, bronze_now: dict[str, str], as_of: str, project: str,
-                ingesting: set[str] = frozenset()) -> DbtChanges:
+def dbt_changes(
+    graph: DbtGraph,
+    state: dict,
+    bronze_now: dict[str, str],
+    as_of: str,
+    project: str,
+    ingesting: set[str] = frozenset(),
+) -> DbtChanges:
     """The nodes a build must cover for the warehouse to be current (see the module docstring)."""
     changes = DbtChanges()
     if not state or state.get("project") != project:
@@ -206,8 +227,14 @@ def dbt_changes(graph: DbtGraph, state: dict, bronze_now: dict[str, str], as_of:
     return changes
 
 
-def record_build(warehouse_dir: Path, graph: DbtGraph, built: set[str], bronze_at_start: dict[str, str],
-                 as_of: str, project: str) -> dict:
+def record_build(
+    warehouse_dir: Path,
+    graph: DbtGraph,
+    built: set[str],
+    bronze_at_start: dict[str, str],
+    as_of: str,
+    project: str,
+) -> dict:
     """After a successful build of ``built``: the state it leaves (only what it fully covered)."""
     state = load_build_state(warehouse_dir)
     everything = built >= set(graph.names)
@@ -231,10 +258,11 @@ def record_build(warehouse_dir: Path, graph: DbtGraph, built: set[str], bronze_a
 
 # -- the night --------------------------------------------------------------------------------
 
+
 @dataclass
 class NightPlan:
     as_of: str
-    ingest: dict[str, set[dt.date]]          # source -> export dates with pending files
+    ingest: dict[str, set[dt.date]]  # source -> export dates with pending files
     dbt: DbtChanges
     publish: bool
 
@@ -246,12 +274,19 @@ class NightPlan:
     def summary(self) -> str:
         ingest = ", ".join(f"{s} ({len(d)} date(s))" for s, d in sorted(self.ingest.items())) or "nothing"
         reasons = "; ".join(f"{k}: {', '.join(v)}" for k, v in self.dbt.reasons.items()) or "nothing changed"
-        return (f"ingest: {ingest} | dbt: {len(self.dbt.nodes)} model(s) ({reasons}) | "
-                f"serving: {'republish' if self.publish else 'unchanged'} | report: {self.as_of}")
+        return (
+            f"ingest: {ingest} | dbt: {len(self.dbt.nodes)} model(s) ({reasons}) | "
+            f"serving: {'republish' if self.publish else 'unchanged'} | report: {self.as_of}"
+        )
 
 
-def plan_night(as_of: str, manifest_path: Path, accepted: tuple[dt.date, dt.date], landing_root: Path | None = None,
-               warehouse_dir: Path | None = None) -> NightPlan:
+def plan_night(
+    as_of: str,
+    manifest_path: Path,
+    accepted: tuple[dt.date, dt.date],
+    landing_root: Path | None = None,
+    warehouse_dir: Path | None = None,
+) -> NightPlan:
     """``accepted``: the export dates that are partitions at all (FIRST_EXPORT_DATE .. the day after)."""
     from sources.contracts import load_contracts
 
@@ -261,7 +296,8 @@ def plan_night(as_of: str, manifest_path: Path, accepted: tuple[dt.date, dt.date
     ingest = pending_landing(landing_root, warehouse_dir, contracts, accepted)
     graph = dbt_graph(manifest_path)
     bronze_now = bronze_fingerprints(warehouse_dir / "bronze", [c.source for c in contracts])
-    changes = dbt_changes(graph, load_build_state(warehouse_dir), bronze_now, as_of, dbt_project_fingerprint(),
-                          set(ingest))
+    changes = dbt_changes(
+        graph, load_build_state(warehouse_dir), bronze_now, as_of, dbt_project_fingerprint(), set(ingest)
+    )
     publish = bool(changes.nodes) or not (warehouse_dir / settings.SERVING_DB).exists()
     return NightPlan(as_of, ingest, changes, publish)

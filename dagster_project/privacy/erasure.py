@@ -102,7 +102,8 @@ def read_request(warehouse_dir: Path, request_id: str) -> ErasureRequest:
     if not path.exists():
         raise FileNotFoundError(
             f"no erasure request {request_id!r} in {path.parent}: write it with `siyu erase --request-only ...` "
-            "or put the file there (a completed request's file is deleted: see erasure_audit.jsonl)")
+            "or put the file there (a completed request's file is deleted: see erasure_audit.jsonl)"
+        )
     os.chmod(path, 0o600)  # a file dropped by hand: readable by its owner only from now on
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -142,15 +143,21 @@ class ErasureRequest:
     def typed_values(self) -> list[tuple[str, str]]:
         """(request type, value) with phones normalised; raises on an empty request or an invalid phone."""
         values = []
-        for kind, given in (("phone", self.phones), ("openid", self.openids), ("unionid", self.unionids),
-                            ("member_id", self.member_ids)):
+        for kind, given in (
+            ("phone", self.phones),
+            ("openid", self.openids),
+            ("unionid", self.unionids),
+            ("member_id", self.member_ids),
+        ):
             for raw in given:
                 value = normalized_phone(raw) if kind == "phone" else raw.strip()
                 if not value:
                     raise ValueError(f"{kind} {'is not a phone number' if kind == 'phone' else 'is empty'}")
                 values.append((kind, value))
         if not values:
-            raise ValueError("an erasure request needs at least one identifier (phone, openid, unionid, member id)")
+            raise ValueError(
+                "an erasure request needs at least one identifier (phone, openid, unionid, member id)"
+            )
         return values
 
 
@@ -166,18 +173,26 @@ class Person:
 
 def find_person(warehouse_db: Path, request: ErasureRequest) -> Person:
     """Every identifier of every person holding one of the requested identifiers (plus the requested ones)."""
-    requested = [(graph_type, value) for kind, value in request.typed_values() for graph_type in REQUEST_TYPES[kind]]
+    requested = [
+        (graph_type, value) for kind, value in request.typed_values() for graph_type in REQUEST_TYPES[kind]
+    ]
     if not warehouse_db.exists():
         return Person([], requested)
     with duckdb.connect(str(warehouse_db), read_only=True) as con:
         con.execute("create temp table requested (identifier_type varchar, identifier_value varchar)")
         con.executemany("insert into requested values (?, ?)", requested)
-        person_ids = [p for (p,) in con.execute(
-            "select distinct person_id from intermediate.int_identity__persons join requested "
-            "using (identifier_type, identifier_value) order by 1").fetchall()]
+        person_ids = [
+            p
+            for (p,) in con.execute(
+                "select distinct person_id from intermediate.int_identity__persons join requested "
+                "using (identifier_type, identifier_value) order by 1"
+            ).fetchall()
+        ]
         identifiers = con.execute(
             "select identifier_type, identifier_value from intermediate.int_identity__persons "
-            "where list_contains(?, person_id) order by 1, 2", [person_ids]).fetchall()
+            "where list_contains(?, person_id) order by 1, 2",
+            [person_ids],
+        ).fetchall()
     found = {(t, v) for t, v in identifiers}
     # a requested openid is either an OA or an MP one: keep only the type that exists
     unmatched = [(t, v) for t, v in requested if (t, v) not in found and not any(v == fv for _, fv in found)]
@@ -207,7 +222,9 @@ def _leaf_is_denied(leaves: list[str], denied: frozenset[str], key: bytes) -> bo
     candidates = set(leaves)
     phone_like = [leaf for leaf in leaves if _PHONE_LIKE.match(leaf)]
     if phone_like:
-        phones = pl.DataFrame({"v": phone_like}, schema={"v": pl.String}).select(parsing.normalize_phone(pl.col("v")))
+        phones = pl.DataFrame({"v": phone_like}, schema={"v": pl.String}).select(
+            parsing.normalize_phone(pl.col("v"))
+        )
         candidates |= {p for p in phones.to_series().to_list() if p}
     return any(denied_hash(c, key) in denied for c in candidates)
 
@@ -264,12 +281,17 @@ def erase_rejects(rejects: pl.DataFrame, denied: frozenset[str], key: bytes) -> 
     if not denied or rejects.is_empty():
         return rejects
     cleaned = rejects.with_columns(
-        parsing.clean_id(pl.col("raw_value")).alias("__id"), parsing.normalize_phone(pl.col("raw_value")).alias("__phone"))
-    hits = set(_denied_among(cleaned["__id"], denied, key)) | set(_denied_among(cleaned["__phone"], denied, key))
+        parsing.clean_id(pl.col("raw_value")).alias("__id"),
+        parsing.normalize_phone(pl.col("raw_value")).alias("__phone"),
+    )
+    hits = set(_denied_among(cleaned["__id"], denied, key)) | set(
+        _denied_among(cleaned["__phone"], denied, key)
+    )
     if not hits:
         return rejects
-    return cleaned.filter(~(pl.col("__id").is_in(hits) | pl.col("__phone").is_in(hits)).fill_null(False)).drop(
-        "__id", "__phone")
+    return cleaned.filter(
+        ~(pl.col("__id").is_in(hits) | pl.col("__phone").is_in(hits)).fill_null(False)
+    ).drop("__id", "__phone")
 
 
 # ---------------------------------------------------------------------------------------
@@ -284,7 +306,9 @@ class DenyFilter:
     denied: frozenset[str]
     key: bytes
 
-    def __call__(self, frame: pl.DataFrame, rejects: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    def __call__(
+        self, frame: pl.DataFrame, rejects: pl.DataFrame, contract: Contract
+    ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         result = erase_frame(frame, contract, self.denied, self.key)
         return result.frame, erase_rejects(rejects, self.denied, self.key), result.rows_erased
 
@@ -307,14 +331,21 @@ def add_to_deny_list(warehouse_dir: Path, hashes: set[str], request_id: str, at:
     path = privacy_dir(warehouse_dir) / DENY_LIST
     current = pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=DENY_SCHEMA)
     new = sorted(hashes - set(current["identifier_hash"].to_list()))
-    added = pl.DataFrame({"identifier_hash": new, "request_id": [request_id] * len(new),
-                          "erased_at": [at] * len(new)}, schema=DENY_SCHEMA)
+    added = pl.DataFrame(
+        {"identifier_hash": new, "request_id": [request_id] * len(new), "erased_at": [at] * len(new)},
+        schema=DENY_SCHEMA,
+    )
     write_atomically(pl.concat([current, added]), path)
     return len(new)
 
 
-def erase_bronze(bronze_root: Path, contracts: dict[str, Contract], denied: frozenset[str],
-                 key: bytes, rewritten_at: dt.datetime) -> dict[str, dict[str, int]]:
+def erase_bronze(
+    bronze_root: Path,
+    contracts: dict[str, Contract],
+    denied: frozenset[str],
+    key: bytes,
+    rewritten_at: dt.datetime,
+) -> dict[str, dict[str, int]]:
     """Rewrite (atomically) every bronze file holding a denied person's rows.
 
     Lineage is kept except ``_loaded_at``, which becomes ``rewritten_at``: the rewrite is a
@@ -358,10 +389,14 @@ def person_rows(database: Path, person_ids: list[str]) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as con:
         tables = con.execute(
             "select table_name from information_schema.columns where table_schema = 'marts' "
-            "and column_name = 'person_id' order by 1").fetchall()
-        counts = {f"marts.{t}": con.execute(
-            f'select count(*) from marts."{t}" where list_contains(?, person_id)', [person_ids]).fetchone()[0]
-            for (t,) in tables}
+            "and column_name = 'person_id' order by 1"
+        ).fetchall()
+        counts = {
+            f"marts.{t}": con.execute(
+                f'select count(*) from marts."{t}" where list_contains(?, person_id)', [person_ids]
+            ).fetchone()[0]
+            for (t,) in tables
+        }
     return {table: n for table, n in counts.items() if n}
 
 
@@ -375,8 +410,12 @@ def forget_warehouse_state(warehouse_db: Path, person: Person) -> None:
         return
     node_keys = [f"{kind}:{value}" for kind, value in person.identifiers]
     with duckdb.connect(str(warehouse_db)) as con:
-        existing = {f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
+        existing = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
         for table in _STATEFUL:
             if table not in existing:
                 continue
@@ -384,7 +423,9 @@ def forget_warehouse_state(warehouse_db: Path, person: Person) -> None:
             if table.startswith("intermediate."):
                 con.execute(f"delete from {table} where list_contains(?, node_key)", [node_keys])
             else:
-                con.execute(f"delete from {table} where list_contains(?, retired_person_id)", [person.person_ids])
+                con.execute(
+                    f"delete from {table} where list_contains(?, retired_person_id)", [person.person_ids]
+                )
 
 
 @dataclass
@@ -402,9 +443,14 @@ class ErasureRecord:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
 
-def start_erasure(warehouse_dir: Path, bronze_root: Path, contracts: dict[str, Contract],
-                  request: ErasureRequest, now: dt.datetime | None = None,
-                  request_id: str | None = None) -> tuple[ErasureRecord, Person]:
+def start_erasure(
+    warehouse_dir: Path,
+    bronze_root: Path,
+    contracts: dict[str, Contract],
+    request: ErasureRequest,
+    now: dt.datetime | None = None,
+    request_id: str | None = None,
+) -> tuple[ErasureRecord, Person]:
     """Find the person, deny their identifiers, rewrite bronze and forget the warehouse state.
 
     The caller then rebuilds the warehouse from bronze, republishes serving and calls
@@ -420,14 +466,19 @@ def start_erasure(warehouse_dir: Path, bronze_root: Path, contracts: dict[str, C
     record = ErasureRecord(
         request_id=request_id,
         requested_at=now.isoformat(timespec="seconds"),
-        requested={kind: sorted(denied_hash(v, key) for k, v in request.typed_values() if k == kind)
-                   for kind in REQUEST_TYPES if any(k == kind for k, _ in request.typed_values())},
+        requested={
+            kind: sorted(denied_hash(v, key) for k, v in request.typed_values() if k == kind)
+            for kind in REQUEST_TYPES
+            if any(k == kind for k, _ in request.typed_values())
+        },
         persons_found=len(person.person_ids),
         identifiers_denied=_count_types(person.identifiers),
     )
     record.rows_deleted["warehouse"] = person_rows(warehouse_db, person.person_ids)
     record.rows_deleted["serving"] = person_rows(warehouse_dir / settings.SERVING_DB, person.person_ids)
-    record.rows_deleted["bronze"] = erase_bronze(bronze_root, contracts, load_deny_list(warehouse_dir), key, now)
+    record.rows_deleted["bronze"] = erase_bronze(
+        bronze_root, contracts, load_deny_list(warehouse_dir), key, now
+    )
     forget_warehouse_state(warehouse_db, person)
     return record, person
 

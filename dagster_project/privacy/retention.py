@@ -41,7 +41,10 @@ def _days(variable: str, default: int) -> int:
 
 def retention_days() -> tuple[int, int]:
     """(landing days, bronze days) from LANDING_RETENTION_DAYS / BRONZE_RETENTION_DAYS."""
-    landing, bronze = _days("LANDING_RETENTION_DAYS", DEFAULT_LANDING_DAYS), _days("BRONZE_RETENTION_DAYS", DEFAULT_BRONZE_DAYS)
+    landing, bronze = (
+        _days("LANDING_RETENTION_DAYS", DEFAULT_LANDING_DAYS),
+        _days("BRONZE_RETENTION_DAYS", DEFAULT_BRONZE_DAYS),
+    )
     if landing > bronze:
         raise ValueError(
             f"LANDING_RETENTION_DAYS={landing} exceeds BRONZE_RETENTION_DAYS={bronze}: a landing file outliving "
@@ -76,14 +79,24 @@ def _expired_folders(parent: Path, pattern: re.Pattern, cutoff: dt.date) -> list
     return found
 
 
-def plan_retention(landing_root: Path, bronze_root: Path, sources: list[str], as_of: dt.date,
-                   landing_days: int, bronze_days: int) -> RetentionPlan:
+def plan_retention(
+    landing_root: Path,
+    bronze_root: Path,
+    sources: list[str],
+    as_of: dt.date,
+    landing_days: int,
+    bronze_days: int,
+) -> RetentionPlan:
     """What is expired (only the contract sources' folders are ever touched)."""
     landing_cutoff = as_of - dt.timedelta(days=landing_days)
     bronze_cutoff = as_of - dt.timedelta(days=bronze_days)
     landing = [f for s in sources for f in _expired_folders(landing_root / s, _LANDING_DATE, landing_cutoff)]
-    bronze = [f for s in sources for parent in (layout.rows_dir(bronze_root, s), layout.rejects_dir(bronze_root, s))
-              for f in _expired_folders(parent, layout.PARTITION, bronze_cutoff)]
+    bronze = [
+        f
+        for s in sources
+        for parent in (layout.rows_dir(bronze_root, s), layout.rejects_dir(bronze_root, s))
+        for f in _expired_folders(parent, layout.PARTITION, bronze_cutoff)
+    ]
     return RetentionPlan(as_of, landing_cutoff, bronze_cutoff, landing, bronze)
 
 

@@ -66,6 +66,7 @@ _suite_cache: dict[tuple, Any] = {}
 
 # --- result -------------------------------------------------------------------------------
 
+
 @dataclass
 class ValidationSummary:
     """Outcome of validating one bronze frame against its source's suite.
@@ -129,19 +130,27 @@ class ValidationSummary:
             pct = f["unexpected_percent"]
             values = list(dict.fromkeys(f["sample_values"]))  # distinct, in order
             rows = f["sample_rows"]
-            lines.append("| " + " | ".join([
-                f["severity"],
-                f["expectation_type"],
-                _md(f["column"] or "(table)"),
-                "" if f["unexpected_count"] is None else str(f["unexpected_count"]),
-                "" if pct is None else f"{pct:.2f}",
-                _md(_clip_list(values, _MD_VALUES) or f["details"].get("exception", "")),
-                _md(_clip_list(rows, _MD_ROWS)),
-            ]) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        f["severity"],
+                        f["expectation_type"],
+                        _md(f["column"] or "(table)"),
+                        "" if f["unexpected_count"] is None else str(f["unexpected_count"]),
+                        "" if pct is None else f"{pct:.2f}",
+                        _md(_clip_list(values, _MD_VALUES) or f["details"].get("exception", "")),
+                        _md(_clip_list(rows, _MD_ROWS)),
+                    ]
+                )
+                + " |"
+            )
         if self.skipped:
             lines.append("")
-            lines.append(f"{len(self.skipped)} expectation(s) skipped for missing columns: " +
-                         ", ".join(sorted({s['column'] or '' for s in self.skipped})))
+            lines.append(
+                f"{len(self.skipped)} expectation(s) skipped for missing columns: "
+                + ", ".join(sorted({s["column"] or "" for s in self.skipped}))
+            )
         return "\n".join(lines)
 
 
@@ -162,6 +171,7 @@ def _loaded_module(name: str):
 
 # --- suites -------------------------------------------------------------------------------
 
+
 def suite_path(source: str, suites_dir: Path | None = None) -> Path:
     return (suites_dir or EXPECTATIONS_DIR) / f"{source}.json"
 
@@ -175,8 +185,8 @@ def _suite_dict(source: str, suites_dir: Path | None = None) -> dict:
     path = suite_path(source, suites_dir)
     if not path.exists():
         raise FileNotFoundError(
-            f"no expectation suite for source {source!r} ({path}); run "
-            "python -m sources.derive")
+            f"no expectation suite for source {source!r} ({path}); run python -m sources.derive"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -203,15 +213,15 @@ def _build_suite(raw: dict, skip_columns: frozenset[str]) -> ExpectationSuite:
         # The position in the file orders the failures of a summary like the suite.
         expectations.append({**exp, "meta": {**exp["meta"], "position": position}})
     try:
-        suite = ExpectationSuite(name=raw["name"], expectations=expectations,
-                                 meta=dict(raw.get("meta", {})))
+        suite = ExpectationSuite(name=raw["name"], expectations=expectations, meta=dict(raw.get("meta", {})))
     except Exception as exc:  # pydantic errors on bad kwargs
-        raise ValueError(f"{raw['name']}: an expectation is not valid GX 1.x "
-                         f"configuration: {exc}") from exc
+        raise ValueError(f"{raw['name']}: an expectation is not valid GX 1.x configuration: {exc}") from exc
     # GX logs and drops an expectation of an unknown type instead of raising.
     if len(suite.expectations) != len(expectations):
-        raise ValueError(f"{raw['name']}: {len(expectations) - len(suite.expectations)} "
-                         "expectation(s) are not valid GX 1.x configurations")
+        raise ValueError(
+            f"{raw['name']}: {len(expectations) - len(suite.expectations)} "
+            "expectation(s) are not valid GX 1.x configurations"
+        )
     return suite
 
 
@@ -237,6 +247,7 @@ def _condition_columns(cond: dict) -> list[str]:
 
 # --- GX context ---------------------------------------------------------------------------
 
+
 def _context():
     """The process-wide ephemeral GX context and batch definition, created on first use."""
     with _gx_lock:
@@ -249,24 +260,24 @@ def _context():
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
             context = gx.get_context(mode="ephemeral")
-            context.variables.progress_bars = ProgressBarsConfig(
-                globally=False, metric_calculations=False)
+            context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
             asset = context.data_sources.add_pandas("bronze").add_dataframe_asset("frame")
             _gx_state["context"] = context
-            _gx_state["batch_definition"] = asset.add_batch_definition_whole_dataframe(
-                "whole_frame")
+            _gx_state["batch_definition"] = asset.add_batch_definition_whole_dataframe("whole_frame")
         return _gx_state["context"]
 
 
 # --- polars -> pandas ---------------------------------------------------------------------
+
 
 def _prepare(frame: pl.DataFrame, raw_suite: dict) -> pl.DataFrame:
     """Add derived helper columns and convert types for GX (still polars)."""
     derived = raw_suite.get("meta", {}).get("derived_columns", {})
     if EXPORT_WINDOW_END in derived:
         if "_export_date" in frame.columns:
-            window_end = (pl.col("_export_date").cast(pl.Date).cast(pl.Datetime("us"))
-                          + pl.duration(hours=16))  # D+1 00:00 Beijing = D 16:00 UTC
+            window_end = pl.col("_export_date").cast(pl.Date).cast(pl.Datetime("us")) + pl.duration(
+                hours=16
+            )  # D+1 00:00 Beijing = D 16:00 UTC
         else:
             window_end = pl.lit(None, dtype=pl.Datetime("us"))
         frame = frame.with_columns(window_end.alias(EXPORT_WINDOW_END))
@@ -288,15 +299,16 @@ def _prepare(frame: pl.DataFrame, raw_suite: dict) -> pl.DataFrame:
         elif dtype.is_integer():
             exprs.append(col.cast(pl.Float64))
         elif isinstance(dtype, (pl.List, pl.Struct, pl.Array)):
-            exprs.append(col.map_elements(lambda v: json.dumps(v, ensure_ascii=False,
-                                                               default=str),
-                                          return_dtype=pl.String))
+            exprs.append(
+                col.map_elements(
+                    lambda v: json.dumps(v, ensure_ascii=False, default=str), return_dtype=pl.String
+                )
+            )
     return frame.with_columns(exprs) if exprs else frame
 
 
 def _clip_ns(col: pl.Expr) -> pl.Expr:
-    return col.clip(pl.lit(_NS_MIN, dtype=pl.Datetime("us")),
-                    pl.lit(_NS_MAX, dtype=pl.Datetime("us")))
+    return col.clip(pl.lit(_NS_MIN, dtype=pl.Datetime("us")), pl.lit(_NS_MAX, dtype=pl.Datetime("us")))
 
 
 def _to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
@@ -309,13 +321,15 @@ def _to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
 
 # --- what is validated --------------------------------------------------------------------
 
+
 def sample_rows_limit() -> int:
     """Rows per source and run that go through GX (QUALITY_SAMPLE_ROWS, default 100,000)."""
     return int(os.environ.get("QUALITY_SAMPLE_ROWS") or 100_000)
 
 
-def rows_to_validate(paths: list[str], record_key: tuple[str, ...], limit: int | None = None
-                     ) -> tuple[pl.DataFrame, int]:
+def rows_to_validate(
+    paths: list[str], record_key: tuple[str, ...], limit: int | None = None
+) -> tuple[pl.DataFrame, int]:
     """The rows a run wrote, or a deterministic sample of about ``limit`` of them; and the total.
 
     GX on pandas costs ~10 s and ~1 GB per million rows: a million-customer night would not
@@ -337,6 +351,7 @@ def rows_to_validate(paths: list[str], record_key: tuple[str, ...], limit: int |
 
 # --- validation ---------------------------------------------------------------------------
 
+
 def validate_bronze(source: str, frame: pl.DataFrame, suites_dir: Path | None = None) -> ValidationSummary:
     """Validate one bronze frame of ``source`` against ``expectations/<source>.json`` (or another
     folder's, for a contract that is not installed yet).
@@ -353,10 +368,8 @@ def validate_bronze(source: str, frame: pl.DataFrame, suites_dir: Path | None = 
     raw = _suite_dict(source, suites_dir)
     prepared = _prepare(frame, raw)
     present = set(prepared.columns)
-    missing = frozenset(c for e in raw["expectations"] for c in _columns_of(e["kwargs"])
-                        if c not in present)
-    skipped = [_describe(e, None) for e in raw["expectations"]
-               if missing & set(_columns_of(e["kwargs"]))]
+    missing = frozenset(c for e in raw["expectations"] for c in _columns_of(e["kwargs"]) if c not in present)
+    skipped = [_describe(e, None) for e in raw["expectations"] if missing & set(_columns_of(e["kwargs"]))]
     int_columns = {n for n, t in frame.schema.items() if t.is_integer()}
     pdf = _to_pandas(prepared)
     index_cols = [c for c in ROW_ID_COLUMNS if c in present]
@@ -387,9 +400,14 @@ def validate_bronze(source: str, frame: pl.DataFrame, suites_dir: Path | None = 
     for lst in (errors, warns):
         lst.sort(key=lambda f: f.pop("_position"))
     return ValidationSummary(
-        source=source, passed_errors=not errors, error_failures=errors,
-        warning_failures=warns, evaluated=len(result.results), row_count=frame.height,
-        skipped=skipped)
+        source=source,
+        passed_errors=not errors,
+        error_failures=errors,
+        warning_failures=warns,
+        evaluated=len(result.results),
+        row_count=frame.height,
+        skipped=skipped,
+    )
 
 
 def _describe(exp: dict, kwargs: dict | None) -> dict:
@@ -409,8 +427,13 @@ def _failure(res, int_columns: set[str]) -> dict:
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
     kwargs = json.loads(json.dumps(kwargs, default=str, ensure_ascii=False))
     meta = config.meta or {}
-    base = _describe({"type": config.type, "meta": {"severity": meta.get("severity", "error"),
-                                                    "why": meta.get("why", "")}}, kwargs)
+    base = _describe(
+        {
+            "type": config.type,
+            "meta": {"severity": meta.get("severity", "error"), "why": meta.get("why", "")},
+        },
+        kwargs,
+    )
     result = res.result or {}
     details: dict[str, Any] = {}
     samples: list[str] = []
@@ -430,8 +453,9 @@ def _failure(res, int_columns: set[str]) -> dict:
     mismatched = (result.get("details") or {}).get("mismatched")
     if mismatched:  # table column set
         details.update(mismatched)
-        samples = ([f"missing: {c}" for c in mismatched.get("missing", [])] +
-                   [f"unexpected: {c}" for c in mismatched.get("unexpected", [])])
+        samples = [f"missing: {c}" for c in mismatched.get("missing", [])] + [
+            f"unexpected: {c}" for c in mismatched.get("unexpected", [])
+        ]
         unexpected_count = len(samples)
         samples = samples[:SAMPLE_SIZE]
     else:
@@ -440,8 +464,9 @@ def _failure(res, int_columns: set[str]) -> dict:
             samples.append(_render_value(value, cols, int_columns))
         for idx in (result.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]:
             rows.append(_render_row(idx))
-    if unexpected_percent is not None and (isinstance(unexpected_percent, float)
-                                           and math.isnan(unexpected_percent)):
+    if unexpected_percent is not None and (
+        isinstance(unexpected_percent, float) and math.isnan(unexpected_percent)
+    ):
         unexpected_percent = None
     return {
         **base,
@@ -476,6 +501,7 @@ def _value_columns(kwargs: dict) -> list[str]:
 def _render_value(value: Any, cols: list[str], int_columns: set[str]) -> str:
     """A failing value as shown in the check's metadata: masked (dagster_project.rules.masking), since
     every UI user reads it; the row is found by its ``file:row`` in bronze."""
+
     def shown(v: Any, column: str | None) -> str:
         return mask_value(_scalar(v, column in int_columns))
 
@@ -485,10 +511,10 @@ def _render_value(value: Any, cols: list[str], int_columns: set[str]) -> str:
         if cols[0] == EXPORT_WINDOW_END:  # the window end is context, the value is column B
             text = f"{cols[1]}={shown(value[1], None)} (window end {shown(value[0], None)})"
         else:
-            text = ", ".join(f"{c}={shown(v, c)}" for c, v in zip(cols, value))
+            text = ", ".join(f"{c}={shown(v, c)}" for c, v in zip(cols, value, strict=False))
     else:
         text = shown(value, cols[0] if cols else None)
-    return text if len(text) <= _MAX_SAMPLE_CHARS else text[:_MAX_SAMPLE_CHARS - 1] + "…"
+    return text if len(text) <= _MAX_SAMPLE_CHARS else text[: _MAX_SAMPLE_CHARS - 1] + "…"
 
 
 def _render_row(idx: Any) -> str:
@@ -501,9 +527,8 @@ def _render_row(idx: Any) -> str:
 
 
 def _scalar(value: Any, as_int: bool) -> str:
-    import pandas as pd
-
     import numpy as np
+    import pandas as pd
 
     if value is None:
         return "null"

@@ -27,8 +27,10 @@ import unicodedata
 _FULLWIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 # a mainland mobile inside text: optional +86 / 0086 / 86, then 1[3-9] and 9 digits, with
 # separators; not inside a longer run of digits or letters (hex digests, ids)
-PHONE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])((?:(?:\+|00)?86[\s\-]?)?1[3-9]\d)((?:[\s\-]?\d){4})((?:[\s\-]?\d){4})"
-                           r"(?![0-9A-Za-z])")
+PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])((?:(?:\+|00)?86[\s\-]?)?1[3-9]\d)((?:[\s\-]?\d){4})((?:[\s\-]?\d){4})"
+    r"(?![0-9A-Za-z])"
+)
 EMAIL_IN_TEXT = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 _NOT_PERSONAL = re.compile(
     r"^(?:"
@@ -45,7 +47,9 @@ _MAX_STARS = 6
 def mask_phones(text: str) -> str:
     """Every mainland mobile in the text as ``138****5678``."""
     text = text.translate(_FULLWIDTH)
-    return PHONE_IN_TEXT.sub(lambda m: re.sub(r"[\s\-]", "", m.group(1)) + "****" + re.sub(r"\D", "", m.group(3)), text)
+    return PHONE_IN_TEXT.sub(
+        lambda m: re.sub(r"[\s\-]", "", m.group(1)) + "****" + re.sub(r"\D", "", m.group(3)), text
+    )
 
 
 def mask_text(text: str) -> str:
@@ -73,5 +77,10 @@ def mask_frame(frame):
     """A polars frame of sample rows with every cell masked by ``mask_value`` (nulls stay null)."""
     import polars as pl
 
-    return pl.DataFrame({name: [None if v is None else mask_value(v) for v in frame[name].to_list()]
-                         for name in frame.columns}, schema={name: pl.String for name in frame.columns})
+    return pl.DataFrame(
+        {
+            name: [None if v is None else mask_value(v) for v in frame[name].to_list()]
+            for name in frame.columns
+        },
+        schema={name: pl.String for name in frame.columns},
+    )

@@ -13,10 +13,14 @@ import datetime as dt
 
 import polars as pl
 
-
 # Full-width digits and punctuation that Chinese exports and hand-typed cells use.
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
-    "\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\uff0c": ",", "\u3000": " ", "\uff1a": ":",
+    "\uff0b": "+",
+    "\uff0d": "-",
+    "\uff0e": ".",
+    "\uff0c": ",",
+    "\u3000": " ",
+    "\uff1a": ":",
     "\uff0f": "/",
 }
 # Cell values that mean "nothing" in these exports.
@@ -27,8 +31,22 @@ TEXT_NULL_TOKENS = ["", "——", "—"]
 # Google Sheets' #ERROR! and LibreOffice's Err:5xx. Such a cell lost its value: a reject in
 # every column (bronze.py), never a null, an amount of 0 or an identifier shared by every row.
 EXCEL_ERRORS = [
-    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR!",
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#ERROR!",
 ] + [f"Err:{code}" for code in range(500, 600)]
 
 
@@ -49,9 +67,11 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
 def clean_id(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     """An identifier as text: unwrap Excel's ``="..."`` and drop a leading ``'`` text marker."""
     text = expr if already_clean else clean_text(expr)
-    unwrapped = pl.when(text.str.starts_with('="') & text.str.ends_with('"')).then(
-        text.str.strip_prefix('="').str.strip_suffix('"')
-    ).otherwise(text)
+    unwrapped = (
+        pl.when(text.str.starts_with('="') & text.str.ends_with('"'))
+        .then(text.str.strip_prefix('="').str.strip_suffix('"'))
+        .otherwise(text)
+    )
     cleaned = unwrapped.str.strip_chars_start("'").str.strip_chars()
     return pl.when(cleaned != "").then(cleaned)
 
@@ -127,8 +147,10 @@ def parse_beijing_timestamp(expr: pl.Expr, already_clean: bool = False) -> pl.Ex
     )
     length = canonical.str.len_bytes()
     canonical = (
-        pl.when(length == 16).then(canonical + ":00")
-        .when(length == 10).then(canonical + " 00:00:00")
+        pl.when(length == 16)
+        .then(canonical + ":00")
+        .when(length == 10)
+        .then(canonical + " 00:00:00")
         .otherwise(canonical)
     )
     wall = canonical.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
@@ -161,10 +183,7 @@ def normalize_phone(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     is_mainland = mainland.str.contains(r"^1[3-9]\d{9}$")
     foreign = text.str.replace(r"^00", "+")
     is_foreign = foreign.str.contains(r"^\+[1-9]\d{6,14}$") & ~foreign.str.starts_with("+86")
-    return (
-        pl.when(is_mainland).then(pl.lit("+86") + mainland)
-        .when(is_foreign).then(foreign)
-    )
+    return pl.when(is_mainland).then(pl.lit("+86") + mainland).when(is_foreign).then(foreign)
 
 
 def is_masked_phone(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:

@@ -19,8 +19,9 @@ SITE_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html"
 def generate_docs(dbt, build_target: Path, build_options: list[str], docs_dir: Path) -> Path:
     """Run docs generate with `dbt` (a DbtCliResource) in build_target, with the build's
     options (--vars, --target); publish to docs_dir."""
-    dbt.cli(["docs", "generate", "--no-compile", "--static", *build_options],
-            target_path=build_target).wait()  # raises with dbt's error on failure
+    dbt.cli(
+        ["docs", "generate", "--no-compile", "--static", *build_options], target_path=build_target
+    ).wait()  # raises with dbt's error on failure
     docs_dir.mkdir(parents=True, exist_ok=True)
     for name in SITE_FILES:
         tmp = docs_dir / f".{name}.tmp"

@@ -31,7 +31,8 @@ def publish_marts(warehouse_db: Path, serving_db: Path) -> dict[str, int]:
             con.execute(f"ATTACH '{warehouse_db}' AS wh (READ_ONLY)")
             con.execute(f"CREATE SCHEMA {SERVING_SCHEMA}")
             tables = [
-                name for (name,) in con.execute(
+                name
+                for (name,) in con.execute(
                     "SELECT table_name FROM information_schema.tables "
                     "WHERE table_catalog = 'wh' AND table_schema = ? ORDER BY table_name",
                     [SERVING_SCHEMA],

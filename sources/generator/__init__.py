@@ -16,11 +16,11 @@ from pathlib import Path
 
 import polars as pl
 
-from . import backoffice, commerce, mp, orders as orders_mod, population, truth, wechat
+from . import backoffice, commerce, mp, population, truth, wechat
+from . import orders as orders_mod
 from .ids import rng_for
 from .timeline import Timeline
 from .writers import Writer
-
 
 TRUTH_TABLES = ("identifiers", "orders", "persons", "bad_rows", "files")
 
@@ -51,14 +51,16 @@ def generate(cfg: Config, log=lambda msg: None) -> dict[str, pl.DataFrame]:
     ref = P.filter(pl.col("c0") == "referral")
     ev_ref = mp.browse(ref, tl, rng_for(seed, "browse_referred"), landing_from=ref["inviter"].to_numpy())
     P = population.identities(P, seed, clean)
-    O, lines = orders_mod.simulate(P, tl, seed, clean)
+    orders, lines = orders_mod.simulate(P, tl, seed, clean)
     # The ERP is the only record of a mini-program order whose purchase event was lost,
     # so such an order must have shipped by as-of.
-    O = O.with_columns(lost_event=pl.col("lost_event") & (pl.col("t_ship") >= 0))
-    E = mp.finish(pl.concat([ev, ev_ref, mp.purchases(O, P, rng_for(seed, "purchases"))]), P, seed, clean)
+    orders = orders.with_columns(lost_event=pl.col("lost_event") & (pl.col("t_ship") >= 0))
+    E = mp.finish(
+        pl.concat([ev, ev_ref, mp.purchases(orders, P, rng_for(seed, "purchases"))]), P, seed, clean
+    )
     del ev, ev_ref
-    O = commerce.enrich(O, P, seed, clean)
-    log(f"simulated {P.height} persons, {E.height} events, {O.height} orders")
+    orders = commerce.enrich(orders, P, seed, clean)
+    log(f"simulated {P.height} persons, {E.height} events, {orders.height} orders")
 
     w = Writer(cfg.out, tl, seed, clean, cfg.part_rows, cfg.xlsx_rows)
     nodes, edges = [], []
@@ -72,35 +74,58 @@ def generate(cfg: Config, log=lambda msg: None) -> dict[str, pl.DataFrame]:
         log(f"wrote {source}")
 
     facts: list[pl.DataFrame] = []
-    for source, frame in commerce.build(O, lines, P, tl, seed, facts, nodes, edges):
+    for source, frame in commerce.build(orders, lines, P, tl, seed, facts, nodes, edges):
         holder = [frame]
         del frame
         w.write(source, holder)
         log(f"wrote {source}")
-    emit("wechat_mp_events", wechat.mp_events(E, P, O, tl))
+    emit("wechat_mp_events", wechat.mp_events(E, P, orders, tl))
     emit("wechat_oa_users", wechat.oa_users(P, tl, rng_for(seed, "oa")))
     emit("wechat_mp_users", wechat.mp_users(P, tl, rng_for(seed, "mp_users")))
     emit("wecom_contacts", wechat.wecom_contacts(P, tl, rng_for(seed, "wecom"), clean))
     emit("wecom_groups", wechat.wecom_groups(P, tl, rng_for(seed, "groups")))
     emit("crm_members", backoffice.crm(P, tl, seed))
-    ref_frame, erp_refunds = backoffice.refunds(O, tl, seed)
+    ref_frame, erp_refunds = backoffice.refunds(orders, tl, seed)
     w.write("erp_refunds", ref_frame)
     log("wrote erp_refunds")
     w.close()
     log("XLSX workers done")
 
-    T = truth.orders(O, pl.concat(facts, how="vertical_relaxed"), erp_refunds, tl)
+    T = truth.orders(orders, pl.concat(facts, how="vertical_relaxed"), erp_refunds, tl)
     log("truth: orders")
     tables = {
-        "identifiers": truth.identifiers(nodes, edges, P.filter(pl.col("phone_trap").is_not_null()).select(
-            type=pl.lit("phone"), value=pl.lit("+86") + pl.col("phone"), trap="phone_trap")),
+        "identifiers": truth.identifiers(
+            nodes,
+            edges,
+            P.filter(pl.col("phone_trap").is_not_null()).select(
+                type=pl.lit("phone"), value=pl.lit("+86") + pl.col("phone"), trap="phone_trap"
+            ),
+        ),
         "orders": T,
         "persons": truth.persons(P, E, T, tl),
-        "bad_rows": pl.DataFrame(w.bad, schema={"source": pl.String, "source_file": pl.String, "row_number": pl.Int64,
-                                                "column_name": pl.String, "reason": pl.String}).sort(["source_file", "row_number"]),
-        "files": pl.DataFrame(w.files, schema={"source": pl.String, "source_file": pl.String, "export_date": pl.String,
-                                               "format": pl.String, "encoding": pl.String, "data_rows": pl.Int64})
-        .with_columns(pl.col("export_date").str.to_date()).sort("source_file"),
+        "bad_rows": pl.DataFrame(
+            w.bad,
+            schema={
+                "source": pl.String,
+                "source_file": pl.String,
+                "row_number": pl.Int64,
+                "column_name": pl.String,
+                "reason": pl.String,
+            },
+        ).sort(["source_file", "row_number"]),
+        "files": pl.DataFrame(
+            w.files,
+            schema={
+                "source": pl.String,
+                "source_file": pl.String,
+                "export_date": pl.String,
+                "format": pl.String,
+                "encoding": pl.String,
+                "data_rows": pl.Int64,
+            },
+        )
+        .with_columns(pl.col("export_date").str.to_date())
+        .sort("source_file"),
     }
     truth.write(cfg.truth_dir, tables)
     log("wrote ground truth to " + str(cfg.truth_dir))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import datetime as dt
+import resource
 import shutil
 import sys
 import time
@@ -19,10 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sources.generator", description=__doc__)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--persons", type=int, default=20_000)
-    ap.add_argument("--out", type=Path, required=True, help="landing root: <out>/<source>/<export date>/<file>")
-    ap.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
-                    help="last export date (default: yesterday in Beijing)")
-    ap.add_argument("--truth", type=Path, default=None, help="ground-truth folder (default: <out>/../ground_truth)")
+    ap.add_argument(
+        "--out", type=Path, required=True, help="landing root: <out>/<source>/<export date>/<file>"
+    )
+    ap.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="last export date (default: yesterday in Beijing)",
+    )
+    ap.add_argument(
+        "--truth", type=Path, default=None, help="ground-truth folder (default: <out>/../ground_truth)"
+    )
     ap.add_argument("--clean", action="store_true", help="no bad rows and no identity traps")
     ap.add_argument("--part-rows", type=int, default=250_000, help="max data rows per CSV/JSONL part file")
     ap.add_argument("--xlsx-rows", type=int, default=50_000, help="max data rows per XLSX part file")
@@ -37,10 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     for table in TRUTH_TABLES:
         (cfg.truth_dir / f"{table}.parquet").unlink(missing_ok=True)
     t0 = time.perf_counter()
+
     def log(msg: str) -> None:
         if not a.quiet:
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
             print(f"[{time.perf_counter() - t0:7.1f}s, peak {rss} MB] {msg}", file=sys.stderr)
+
     generate(cfg, log)
     return 0
 

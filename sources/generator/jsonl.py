@@ -34,6 +34,8 @@ def nested(columns: list[str]) -> pl.Expr:
             top.setdefault(head, {})[tail] = pl.col(c)
         else:
             top[head] = pl.col(c)
+
     def inner(fields: dict[str, pl.Expr]) -> pl.Expr:  # absent, not {}, when all its keys are absent
         return pl.when(pl.any_horizontal([f.is_not_null() for f in fields.values()])).then(obj(fields))
+
     return obj({k: inner(v) if isinstance(v, dict) else v for k, v in top.items()})

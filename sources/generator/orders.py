@@ -19,13 +19,34 @@ MP = PLATFORMS.index("miniprogram")
 OFFLINE = PLATFORMS.index("offline")
 UNPAID_P = {"tmall": 0.08, "jd": 0.06, "douyin": 0.10, "youzan": 0.07, "miniprogram": 0.0, "offline": 0.0}
 # (name, price in fen): a small cosmetics catalogue
-CATALOGUE = [("氨基酸洁面乳120g", 8900), ("经典保湿面霜50ml", 29900), ("玻尿酸精华液30ml", 45900),
-             ("修护爽肤水200ml", 15900), ("防晒乳SPF50 60ml", 16800), ("眼霜15g", 38800),
-             ("面膜10片装", 9900), ("卸妆油150ml", 12900), ("身体乳250ml", 7900), ("护手霜三支装", 5900),
-             ("口红经典色", 23000), ("气垫粉底", 32900), ("洗发水500ml", 6900), ("护发精油", 11900),
-             ("香水50ml", 89900), ("礼盒套装", 129900), ("旅行装四件套", 19900), ("男士洁面", 7800),
-             ("儿童面霜", 6800), ("唇膏", 3900), ("精华水150ml", 25900), ("美白精华", 59900),
-             ("抗皱面霜", 79900), ("洁面仪", 69900), ("化妆棉", 1990), ("收纳包", 2990)]
+CATALOGUE = [
+    ("氨基酸洁面乳120g", 8900),
+    ("经典保湿面霜50ml", 29900),
+    ("玻尿酸精华液30ml", 45900),
+    ("修护爽肤水200ml", 15900),
+    ("防晒乳SPF50 60ml", 16800),
+    ("眼霜15g", 38800),
+    ("面膜10片装", 9900),
+    ("卸妆油150ml", 12900),
+    ("身体乳250ml", 7900),
+    ("护手霜三支装", 5900),
+    ("口红经典色", 23000),
+    ("气垫粉底", 32900),
+    ("洗发水500ml", 6900),
+    ("护发精油", 11900),
+    ("香水50ml", 89900),
+    ("礼盒套装", 129900),
+    ("旅行装四件套", 19900),
+    ("男士洁面", 7800),
+    ("儿童面霜", 6800),
+    ("唇膏", 3900),
+    ("精华水150ml", 25900),
+    ("美白精华", 59900),
+    ("抗皱面霜", 79900),
+    ("洁面仪", 69900),
+    ("化妆棉", 1990),
+    ("收纳包", 2990),
+]
 SKU_CODES = [f"SKU-{1001 + i}" for i in range(len(CATALOGUE))]
 
 
@@ -50,7 +71,8 @@ def simulate(persons: pl.DataFrame, tl: Timeline, seed: int, clean: bool):
     platform_first = np.repeat((b["c0"] == "platform").to_numpy(), k)
 
     p = np.where(rng.random(len(t)) < 0.7, pref, rng.choice(len(PLATFORMS), len(t), p=PLATFORM_P))
-    alt_w = PLATFORM_P.copy(); alt_w[MP] = 0
+    alt_w = PLATFORM_P.copy()
+    alt_w[MP] = 0
     alt = rng.choice(len(PLATFORMS), len(t), p=alt_w / alt_w.sum())
     mp_ok = (reg >= 0) & (t > reg + 3_600_000)
     p = np.where((p == MP) & ~mp_ok, alt, p)
@@ -79,7 +101,9 @@ def simulate(persons: pl.DataFrame, tl: Timeline, seed: int, clean: bool):
     unpaid_p = np.array([UNPAID_P[x] for x in PLATFORMS])[p]
     paid = rng.random(n) >= unpaid_p
     at_once = (p == MP) | (p == OFFLINE)  # a purchase event / a till receipt: paid when ordered
-    t_paid = np.where(paid, np.where(at_once, t, t + 5000 + (rng.exponential(180, n) * 1000).astype(np.int64)), -1)
+    t_paid = np.where(
+        paid, np.where(at_once, t, t + 5000 + (rng.exponential(180, n) * 1000).astype(np.int64)), -1
+    )
     t_paid -= np.where((t_paid >= 0) & (p != MP), t_paid % 1000, 0)
     t_close = np.where(~paid, t + (rng.uniform(0.02, 1.0, n) * DAY_MS).astype(np.int64), -1)
     t_ship = np.where(p == OFFLINE, t_paid, t_paid + (rng.uniform(0.15, 3, n) * DAY_MS).astype(np.int64))
@@ -98,36 +122,65 @@ def simulate(persons: pl.DataFrame, tl: Timeline, seed: int, clean: bool):
     t_done = np.where(before_ship & full, -1, t_done)
     # Douyin refunds whole sub-orders: a partial one refunds the last line.
     last_line = np.cumsum(n_lines) - 1
-    partial_cents = np.where(np.array(PLATFORMS)[p] == "douyin", pay[last_line],
-                             np.maximum(100, (order_pay * rng.uniform(0.1, 0.6, n)).astype(np.int64)))
+    partial_cents = np.where(
+        np.array(PLATFORMS)[p] == "douyin",
+        pay[last_line],
+        np.maximum(100, (order_pay * rng.uniform(0.1, 0.6, n)).astype(np.int64)),
+    )
     ref_cents = np.where(refund, np.where(full, order_pay, partial_cents), 0)
-    line_refunded = np.repeat(refund & full, n_lines) | np.isin(np.arange(len(oid)), last_line[refund & ~full])
+    line_refunded = np.repeat(refund & full, n_lines) | np.isin(
+        np.arange(len(oid)), last_line[refund & ~full]
+    )
 
     def censor(x):
         return np.where((x >= 0) & (x < tl.end_ms), x, -1)
+
     t_paid, t_close, t_ship, t_done = censor(t_paid), censor(t_close), censor(t_ship), censor(t_done)
     ref_req, ref_done = censor(ref_req), censor(ref_done)
     ref_done = np.where(ref_req >= 0, ref_done, -1)
 
     plat = np.array(PLATFORMS)[p]
     seq = np.zeros(n, dtype=np.int64)
-    for j, name in enumerate(PLATFORMS):  # one counter per platform: ids are per platform
+    for j, _name in enumerate(PLATFORMS):  # one counter per platform: ids are per platform
         m = p == j
         seq[m] = np.arange(m.sum())
-    orders = pl.DataFrame({
-        "oid": np.arange(n), "pid": pid, "platform": plat, "seq": seq,
-        "t_c": t, "t_paid": t_paid, "t_close": t_close, "t_ship": t_ship, "t_done": t_done,
-        "ref_req": ref_req, "ref_done": ref_done, "ref_full": full, "ref_cents": ref_cents,
-        "pay_cents": order_pay, "goods_cents": order_goods, "postage": postage, "n_lines": n_lines,
-        "lost_event": (p == MP) & (rng.random(n) < 0.03),
-        "u": rng.random(n),  # a per-order uniform for later choices (gifts, masking, ...)
-    })
+    orders = pl.DataFrame(
+        {
+            "oid": np.arange(n),
+            "pid": pid,
+            "platform": plat,
+            "seq": seq,
+            "t_c": t,
+            "t_paid": t_paid,
+            "t_close": t_close,
+            "t_ship": t_ship,
+            "t_done": t_done,
+            "ref_req": ref_req,
+            "ref_done": ref_done,
+            "ref_full": full,
+            "ref_cents": ref_cents,
+            "pay_cents": order_pay,
+            "goods_cents": order_goods,
+            "postage": postage,
+            "n_lines": n_lines,
+            "lost_event": (p == MP) & (rng.random(n) < 0.03),
+            "u": rng.random(n),  # a per-order uniform for later choices (gifts, masking, ...)
+        }
+    )
     orders = orders.with_columns(platform_order_id=_platform_ids(orders))
-    lines = pl.DataFrame({
-        "oid": oid, "line_no": line_no, "sku": sku, "qty": qty, "unit_cents": unit,
-        "goods_cents": goods, "pay_cents": pay + np.where(line_no == 0, postage[oid], 0),
-        "refunded": line_refunded, "lid": np.arange(len(oid)),
-    })
+    lines = pl.DataFrame(
+        {
+            "oid": oid,
+            "line_no": line_no,
+            "sku": sku,
+            "qty": qty,
+            "unit_cents": unit,
+            "goods_cents": goods,
+            "pay_cents": pay + np.where(line_no == 0, postage[oid], 0),
+            "refunded": line_refunded,
+            "lid": np.arange(len(oid)),
+        }
+    )
     return orders, lines
 
 
@@ -153,8 +206,9 @@ def _platform_ids(o: pl.DataFrame) -> pl.Series:
 def fresh_order_ids(platform: str, n: int, start: int) -> pl.Series:
     """Ids for planted bad rows: same format, index range no real order reaches."""
     seq = np.arange(ids.FRESH_BASE + start, ids.FRESH_BASE + start + n)
-    return {"tmall": lambda: ids.digit_ids(seq, "2835", 15, 11),
-            "jd": lambda: ids.digit_ids(seq, "29", 10, 12),
-            "douyin": lambda: ids.digit_ids(seq, "6928", 15, 13),
-            "youzan": lambda: "E20990101000000" + ids.digit_ids(seq, "", 8, 14),
-            }[platform]()
+    return {
+        "tmall": lambda: ids.digit_ids(seq, "2835", 15, 11),
+        "jd": lambda: ids.digit_ids(seq, "29", 10, 12),
+        "douyin": lambda: ids.digit_ids(seq, "6928", 15, 13),
+        "youzan": lambda: "E20990101000000" + ids.digit_ids(seq, "", 8, 14),
+    }[platform]()

@@ -20,8 +20,14 @@ CHANNEL_P = [0.38, 0.14, 0.12, 0.14, 0.06, 0.04, 0.12]
 PLATFORMS = ["tmall", "jd", "douyin", "youzan", "miniprogram", "offline"]
 PLATFORM_P = np.array([0.32, 0.14, 0.14, 0.10, 0.22, 0.08])
 OA_QR = ["store_sh01", "store_bj02", "pkg_insert", "live_room", "event_booth", "poster_mall", "kol_xhs"]
-OA_SCENES = ["ADD_SCENE_SEARCH", "ADD_SCENE_PROFILE_CARD", "ADD_SCENE_ACCOUNT_MIGRATION",
-             "ADD_SCENE_WECHAT_ADVERTISEMENT", "ADD_SCENE_OTHERS", "ADD_SCENE_PAID"]
+OA_SCENES = [
+    "ADD_SCENE_SEARCH",
+    "ADD_SCENE_PROFILE_CARD",
+    "ADD_SCENE_ACCOUNT_MIGRATION",
+    "ADD_SCENE_WECHAT_ADVERTISEMENT",
+    "ADD_SCENE_OTHERS",
+    "ADD_SCENE_PAID",
+]
 WECOM_STATES = ["store_sh01", "pkg_card", "live_0618", "ad_moments", "guide_card", "mp_popup"]
 WECOM_ADD_WAYS = [1, 2, 3, 201]
 MP_CHANNELS = ["", "moments_ad", "kol_live", "search_brand", "poster_store", "sms_push", "oa_menu"]
@@ -45,7 +51,11 @@ def simulate(n: int, tl: Timeline, seed: int) -> pl.DataFrame:
     aware = tl.start_ms + (u * (span - DAY_MS)).astype(np.int64)
     aware -= aware % 1000
 
-    wechat = (c0 >= 1) & (c0 <= 5) | (is_["crm"] & (rng.random(n) < 0.6)) | (is_["platform"] & (rng.random(n) < 0.35))
+    wechat = (
+        (c0 >= 1) & (c0 <= 5)
+        | (is_["crm"] & (rng.random(n) < 0.6))
+        | (is_["platform"] & (rng.random(n) < 0.35))
+    )
     bound = wechat & (rng.random(n) < 0.85)  # bound to the Open Platform: a unionid exists
 
     def touch(first: np.ndarray, p_later: float, mean_days: float) -> np.ndarray:
@@ -65,7 +75,11 @@ def simulate(n: int, tl: Timeline, seed: int) -> pl.DataFrame:
     reg -= np.where(reg >= 0, reg % 1000, 0)
     reg = np.where(reg < tl.end_ms, reg, -1)
     authorised = (reg >= 0) & (rng.random(n) < 0.6)
-    auth = np.where(authorised, reg + np.where(rng.random(n) < 0.5, 0, (rng.exponential(10, n) * DAY_MS).astype(np.int64)), -1)
+    auth = np.where(
+        authorised,
+        reg + np.where(rng.random(n) < 0.5, 0, (rng.exponential(10, n) * DAY_MS).astype(np.int64)),
+        -1,
+    )
     auth = np.where(auth < tl.end_ms, auth - np.where(auth >= 0, auth % 1000, 0), -1)
     foreign = (auth >= 0) & (rng.random(n) < 0.015)
 
@@ -73,7 +87,9 @@ def simulate(n: int, tl: Timeline, seed: int) -> pl.DataFrame:
     p_buy = np.where(is_["platform"], 1.0, np.where(has_mp & (reg < 0), 0.15, 0.5))
     t1 = np.where(is_["platform"], aware, _later(rng, aware, 25, tl, rng.random(n) < p_buy))
     # Heavy tail: most buyers buy once, a few are loyal (capped to stay plausible).
-    k = np.where(rng.random(n) < 0.55, 1, 1 + np.minimum(np.floor(rng.pareto(1.25, n) * 4.6), 400)).astype(np.int64)
+    k = np.where(rng.random(n) < 0.55, 1, 1 + np.minimum(np.floor(rng.pareto(1.25, n) * 4.6), 400)).astype(
+        np.int64
+    )
     pref_p = np.tile(PLATFORM_P, (n, 1))
     pref_p[reg >= 0, 4] = 1.2  # registered MP users mostly buy in the Mini Program
     pref_p[reg < 0, 4] = 0.0
@@ -82,26 +98,44 @@ def simulate(n: int, tl: Timeline, seed: int) -> pl.DataFrame:
     oa_unsub = _later(rng, oa, 120, tl, (oa >= 0) & (rng.random(n) < 0.15))
     oa_refollow = _later(rng, oa_unsub, 60, tl, (oa_unsub >= 0) & (rng.random(n) < 0.3))
     qr = rng.random(n) < np.where(is_["oa"], 0.6, 0.4)
-    return pl.DataFrame({
-        "pid": np.arange(1, n + 1, dtype=np.int64),
-        "c0": np.asarray(CHANNELS)[c0],
-        "aware": aware, "wechat": wechat, "bound": bound, "foreign": foreign,
-        "oa": oa, "oa_unsub": oa_unsub, "oa_refollow": oa_refollow,
-        "oa_qr_str": np.where(qr & (rng.random(n) < 0.9), np.asarray(OA_QR)[rng.integers(0, len(OA_QR), n)], ""),
-        "oa_qr_int": np.where(qr, rng.integers(1000, 1100, n), 0),
-        "oa_scene": np.where(qr, "ADD_SCENE_QR_CODE", np.asarray(OA_SCENES)[rng.integers(0, len(OA_SCENES), n)]),
-        "oa_scene2": np.asarray(OA_SCENES)[rng.integers(0, len(OA_SCENES), n)],  # scene of a re-follow
-        "wecom": wecom,
-        "wecom_state": np.where(rng.random(n) < 0.75, np.asarray(WECOM_STATES)[rng.integers(0, len(WECOM_STATES), n)], ""),
-        "wecom_add_way": np.asarray(WECOM_ADD_WAYS)[rng.integers(0, len(WECOM_ADD_WAYS), n)],
-        "group": group,
-        "mp_first": mp_first, "reg": reg, "auth": auth,
-        "mp_channel": np.asarray(MP_CHANNELS)[rng.integers(0, len(MP_CHANNELS), n)],
-        "crm": crm, "crm_channel": np.asarray(CRM_CHANNELS)[rng.integers(0, len(CRM_CHANNELS), n)],
-        "t1": t1, "k": k, "pref": pref,
-        "dev2": (reg >= 0) & (rng.random(n) < 0.2),  # a second phone used after login
-        "u": rng.random(n),  # a per-person uniform for later choices (traps, ...)
-    })
+    return pl.DataFrame(
+        {
+            "pid": np.arange(1, n + 1, dtype=np.int64),
+            "c0": np.asarray(CHANNELS)[c0],
+            "aware": aware,
+            "wechat": wechat,
+            "bound": bound,
+            "foreign": foreign,
+            "oa": oa,
+            "oa_unsub": oa_unsub,
+            "oa_refollow": oa_refollow,
+            "oa_qr_str": np.where(
+                qr & (rng.random(n) < 0.9), np.asarray(OA_QR)[rng.integers(0, len(OA_QR), n)], ""
+            ),
+            "oa_qr_int": np.where(qr, rng.integers(1000, 1100, n), 0),
+            "oa_scene": np.where(
+                qr, "ADD_SCENE_QR_CODE", np.asarray(OA_SCENES)[rng.integers(0, len(OA_SCENES), n)]
+            ),
+            "oa_scene2": np.asarray(OA_SCENES)[rng.integers(0, len(OA_SCENES), n)],  # scene of a re-follow
+            "wecom": wecom,
+            "wecom_state": np.where(
+                rng.random(n) < 0.75, np.asarray(WECOM_STATES)[rng.integers(0, len(WECOM_STATES), n)], ""
+            ),
+            "wecom_add_way": np.asarray(WECOM_ADD_WAYS)[rng.integers(0, len(WECOM_ADD_WAYS), n)],
+            "group": group,
+            "mp_first": mp_first,
+            "reg": reg,
+            "auth": auth,
+            "mp_channel": np.asarray(MP_CHANNELS)[rng.integers(0, len(MP_CHANNELS), n)],
+            "crm": crm,
+            "crm_channel": np.asarray(CRM_CHANNELS)[rng.integers(0, len(CRM_CHANNELS), n)],
+            "t1": t1,
+            "k": k,
+            "pref": pref,
+            "dev2": (reg >= 0) & (rng.random(n) < 0.2),  # a second phone used after login
+            "u": rng.random(n),  # a per-person uniform for later choices (traps, ...)
+        }
+    )
 
 
 def identities(persons: pl.DataFrame, seed: int, clean: bool) -> pl.DataFrame:
@@ -110,8 +144,11 @@ def identities(persons: pl.DataFrame, seed: int, clean: bool) -> pl.DataFrame:
     n = persons.height
     pid = persons["pid"].to_numpy()
     addr = ids.addresses(rng, n)
-    foreign_num = pl.Series(np.where(rng.random(n) < 0.8, "+852", "+853")) \
-        + pl.Series(np.where(rng.random(n) < 0.5, "6", "9")) + ids.digit_ids(pid, "", 7, 5)
+    foreign_num = (
+        pl.Series(np.where(rng.random(n) < 0.8, "+852", "+853"))
+        + pl.Series(np.where(rng.random(n) < 0.5, "6", "9"))
+        + ids.digit_ids(pid, "", 7, 5)
+    )
     out = persons.with_columns(
         unionid=ids.b64_ids(pid, "o6_bmj", 22, 1),
         oa_openid=ids.b64_ids(pid, "oQmVN5", 22, 2),
@@ -125,8 +162,13 @@ def identities(persons: pl.DataFrame, seed: int, clean: bool) -> pl.DataFrame:
         tmall_nick=ids.pick(rng, ids.NICK_WORDS, n) + ids.digit_ids(pid, "", 7, 8),
         jd_pin="jd_" + ids.hex_ids(pid, 10, 9),
         dy_nick="抖音用户" + ids.digit_ids(pid, "", 9, 10),
-        yz_nick=ids.pick(rng, ids.NICK_WORDS, n) + ids.pick(rng, ids.NICK_WORDS, n) + ids.digit_ids(pid, "", 5, 11),
-        province=addr["province"], city=addr["city"], district=addr["district"], address_detail=addr["detail"],
+        yz_nick=ids.pick(rng, ids.NICK_WORDS, n)
+        + ids.pick(rng, ids.NICK_WORDS, n)
+        + ids.digit_ids(pid, "", 5, 11),
+        province=addr["province"],
+        city=addr["city"],
+        district=addr["district"],
+        address_detail=addr["detail"],
         gender=pl.Series(rng.choice([0, 1, 2], n, p=[0.1, 0.35, 0.55])),
         birthday=pl.Series(rng.integers(-8000, 12000, n)).cast(pl.Date).cast(pl.String),
     )
@@ -148,14 +190,20 @@ def identities(persons: pl.DataFrame, seed: int, clean: bool) -> pl.DataFrame:
     pairs = 0 if clean else int(np.clip(n // 1000, 2, 400))
     if len(own_crm) >= 8 * pairs > 0:
         chosen = rng.choice(own_crm, 4 * pairs, replace=False)
-        family, recycled = chosen[: 2 * pairs].reshape(-1, 2), chosen[2 * pairs:].reshape(-1, 2)
+        family, recycled = chosen[: 2 * pairs].reshape(-1, 2), chosen[2 * pairs :].reshape(-1, 2)
         crm_t = out["crm"].to_numpy()
         # recycled: the later registration gets the earlier member's number
-        recycled = np.where((crm_t[recycled[:, 0]] <= crm_t[recycled[:, 1]])[:, None], recycled, recycled[:, ::-1])
+        recycled = np.where(
+            (crm_t[recycled[:, 0]] <= crm_t[recycled[:, 1]])[:, None], recycled, recycled[:, ::-1]
+        )
         for kind, pair in (("shared_phone", family), ("recycled_phone", recycled)):
             phone[pair[:, 1]] = phone[pair[:, 0]]
             phone_trap[pair.ravel()] = kind
     anchored = ((out["auth"] >= 0) & ~out["foreign"]) | ((out["crm"] >= 0) & pl.Series(crm_phone == "own"))
     anchored &= pl.Series(phone_trap == None)  # noqa: E711 (element-wise)
-    return out.with_columns(crm_phone_kind=pl.Series(crm_phone, dtype=pl.String), anchored=anchored,
-                            phone=pl.Series(phone.tolist(), dtype=pl.String), phone_trap=pl.Series(phone_trap.tolist(), dtype=pl.String))
+    return out.with_columns(
+        crm_phone_kind=pl.Series(crm_phone, dtype=pl.String),
+        anchored=anchored,
+        phone=pl.Series(phone.tolist(), dtype=pl.String),
+        phone_trap=pl.Series(phone_trap.tolist(), dtype=pl.String),
+    )

@@ -31,7 +31,7 @@ class Timeline:
     export_days: np.ndarray  # Beijing day numbers (days since 1970-01-01), ascending
 
     @classmethod
-    def build(cls, as_of: dt.date) -> "Timeline":
+    def build(cls, as_of: dt.date) -> Timeline:
         a = _day(as_of)
         weekly = [a - 7 * k for k in range(WEEKS, 0, -1)]
         daily = [a - k for k in range(6, -1, -1)]
@@ -63,6 +63,7 @@ class Timeline:
 
 
 # --- text renderings of Beijing wall time (polars expressions over int ms) -------------
+
 
 def _bj(expr: pl.Expr) -> pl.Expr:
     return (expr + BJ_MS).cast(pl.Datetime("ms"))

@@ -40,9 +40,9 @@ def night_request(as_of: dt.date):
     """(asset keys, run tags, plan) of the run that brings the warehouse up to date as of that day:
     the bronze assets with pending landing files (for their export dates), the dbt models whose
     inputs changed, the serving file when a model is rebuilt, and always the morning report."""
-    from dagster_project.planning.changes import plan_night
     from dagster_project.defs.dbt.assets import asset_keys_of, dbt_project
     from dagster_project.defs.ingestion.assets import bronze_key
+    from dagster_project.planning.changes import plan_night
 
     plan = plan_night(as_of.isoformat(), dbt_project().manifest_path, accepted_window())
     keys = [bronze_key(source) for source in sorted(plan.ingest)] + asset_keys_of(plan.dbt.nodes)
@@ -52,8 +52,12 @@ def night_request(as_of: dt.date):
 
 
 def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
-    @dg.schedule(job=job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",
-                 default_status=dg.DefaultScheduleStatus.RUNNING)
+    @dg.schedule(
+        job=job,
+        cron_schedule="0 2 * * *",
+        execution_timezone="Asia/Shanghai",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
     def nightly_at_two(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         """02:00 Beijing: the run for the previous Beijing day."""
         as_of = previous_beijing_day(context.scheduled_execution_time)
@@ -72,11 +76,15 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
         context.update_cursor(json.dumps(current))
         keys, tags, plan = night_request(settings.as_of_date())
         if not plan.ingest:
-            return dg.SkipReason(f"{len(changed)} changed file(s), none in an accepted export-date folder "
-                                 "with content new to bronze")
+            return dg.SkipReason(
+                f"{len(changed)} changed file(s), none in an accepted export-date folder "
+                "with content new to bronze"
+            )
         return dg.RunRequest(
-            run_key="landing-" + hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
-            asset_selection=keys, tags={"siyu/new_files": str(len(changed)), **tags},
+            run_key="landing-"
+            + hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
+            asset_selection=keys,
+            tags={"siyu/new_files": str(len(changed)), **tags},
         )
 
     return nightly_at_two, new_landing_files

@@ -18,7 +18,9 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 # end_offset=1: today's (Beijing) folder is a partition already, so an export dropped
 # this morning can be loaded by the sensor before the day is over.
 export_dates = dg.DailyPartitionsDefinition(
-    start_date=settings.first_export_date().isoformat(), timezone="Asia/Shanghai", end_offset=1,
+    start_date=settings.first_export_date().isoformat(),
+    timezone="Asia/Shanghai",
+    end_offset=1,
 )
 
 

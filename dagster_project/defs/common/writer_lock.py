@@ -55,13 +55,16 @@ def holder(warehouse_dir: Path) -> dict:
 def _describe(info: dict) -> str:
     if not info:
         return "another process"
-    return (f"run {info.get('run_id', '?')} of job {info.get('job', '?')} (pid {info.get('pid', '?')}, "
-            f"since {info.get('since', '?')})")
+    return (
+        f"run {info.get('run_id', '?')} of job {info.get('job', '?')} (pid {info.get('pid', '?')}, "
+        f"since {info.get('since', '?')})"
+    )
 
 
 @contextmanager
-def warehouse_writer(warehouse_dir: Path, who: dict, log: Callable[[str], None] = print,
-                     timeout: float | None = None) -> Iterator[None]:
+def warehouse_writer(
+    warehouse_dir: Path, who: dict, log: Callable[[str], None] = print, timeout: float | None = None
+) -> Iterator[None]:
     """Hold the exclusive writer lock of ``warehouse_dir`` for the duration of the block."""
     timeout = timeout_seconds() if timeout is None else timeout
     warehouse_dir.mkdir(parents=True, exist_ok=True)
@@ -79,16 +82,24 @@ def warehouse_writer(warehouse_dir: Path, who: dict, log: Callable[[str], None] 
                     raise WriterLockTimeout(
                         f"refused: the warehouse {warehouse_dir} is still being written by "
                         f"{_describe(holder(warehouse_dir))} after {waited:.0f} s ({TIMEOUT_ENV}); nothing was "
-                        "changed, start this run again later") from None
+                        "changed, start this run again later"
+                    ) from None
                 if reminded is None or time.monotonic() - reminded >= _REMIND_SECONDS:
-                    log(f"waiting for the warehouse writer lock ({lock_path(warehouse_dir)}): held by "
+                    log(
+                        f"waiting for the warehouse writer lock ({lock_path(warehouse_dir)}): held by "
                         f"{_describe(holder(warehouse_dir))}; this run starts when it finishes "
-                        f"(gives up after {timeout:.0f} s)")
+                        f"(gives up after {timeout:.0f} s)"
+                    )
                     reminded = time.monotonic()
                 time.sleep(_POLL_SECONDS)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({**who, "pid": os.getpid(),
-                                  "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}).encode(), 0)
+        os.pwrite(
+            fd,
+            json.dumps(
+                {**who, "pid": os.getpid(), "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            ).encode(),
+            0,
+        )
         if reminded is not None:
             log(f"writer lock taken after {time.monotonic() - started:.0f} s of waiting")
         yield

@@ -5,29 +5,37 @@ The manifest is prepared at install/test time (``make prepare`` runs
 so model edits show up while developing.
 """
 
-
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from dagster_project import settings
-from dagster_project.serving.dbt_docs import generate_docs
 from dagster_project.defs.common.retries import ensure_writable, retry_transient
 from dagster_project.lib.markdown import markdown_table
+from dagster_project.serving.dbt_docs import generate_docs
 
 DBT_DIR = settings.DBT_DIR
 # dbt folder -> Dagster asset group (the pipeline layer); intermediate/<domain> by domain
 LAYER_GROUPS = {
-    "staging": "staging", "intermediate/identity": "identity", "intermediate/marts": "marts",
-    "marts": "marts", "audit": "bronze",
+    "staging": "staging",
+    "intermediate/identity": "identity",
+    "intermediate/marts": "marts",
+    "marts": "marts",
+    "audit": "bronze",
 }
 
 
@@ -68,8 +76,12 @@ translator = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 
 
 # single_run: a backfill over a range of export dates builds the models once, in the same run
-@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator,
-            backfill_policy=dg.BackfillPolicy.single_run())
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=translator,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # the schedule tags its runs with the day they are for; otherwise AS_OF_DATE / today.
     # The run's asset selection (dagster_project.planning.changes.plan_night) is dbt's --select.
@@ -81,7 +93,12 @@ def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] 
     --vars, dbt's events streamed into the run (materialisations, row counts, test results as
     asset checks), the build recorded in $WAREHOUSE_DIR/state (dagster_project.planning.changes) and the
     docs regenerated. ``select``: dbt node names, for an op (an asset's selection is its own)."""
-    from dagster_project.planning.changes import bronze_fingerprints, dbt_graph, dbt_project_fingerprint, record_build
+    from dagster_project.planning.changes import (
+        bronze_fingerprints,
+        dbt_graph,
+        dbt_project_fingerprint,
+        record_build,
+    )
     from dagster_project.rules.pseudonymize import pseudonym_key  # pyarrow: only when running
     from sources.contracts import load_contracts
 
@@ -95,9 +112,16 @@ def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] 
     # --select flag out of the args and passes it on, so further words would lose their flag
     args = dbt_build_args(as_of) + (["--select", " ".join(select)] if select else [])
     is_asset = isinstance(context, dg.AssetExecutionContext)
-    invocation = dbt.cli(args, context=context if is_asset else None, raise_on_error=False,
-                         **({} if is_asset else {"manifest": dbt_project().manifest_path,
-                                                 "dagster_dbt_translator": translator}))
+    invocation = dbt.cli(
+        args,
+        context=context if is_asset else None,
+        raise_on_error=False,
+        **(
+            {}
+            if is_asset
+            else {"manifest": dbt_project().manifest_path, "dagster_dbt_translator": translator}
+        ),
+    )
     # Row counts and failing rows need the warehouse, which the dbt process holds until it
     # ends: collect the events, then yield them in their order with those figures added.
     events = list(invocation.stream())
@@ -130,8 +154,10 @@ def keep_run_results(run_results: dict) -> Path:
 def asset_keys_of(unique_ids) -> list[dg.AssetKey]:
     """The Dagster asset keys of dbt nodes (models, seeds, snapshots)."""
     nodes = _manifest()["nodes"]
-    return sorted({translator.get_asset_key(nodes[uid]) for uid in unique_ids if uid in nodes},
-                  key=lambda k: k.to_user_string())
+    return sorted(
+        {translator.get_asset_key(nodes[uid]) for uid in unique_ids if uid in nodes},
+        key=lambda k: k.to_user_string(),
+    )
 
 
 @cache
@@ -155,8 +181,10 @@ def annotated(events: list, invocation) -> list:
     failed = [e for e in events if isinstance(e, dg.AssetCheckResult) and not e.passed]
     compiled = {}
     if failed:
-        compiled = {r["unique_id"]: r.get("compiled_code")
-                    for r in invocation.get_artifact("run_results.json")["results"]}
+        compiled = {
+            r["unique_id"]: r.get("compiled_code")
+            for r in invocation.get_artifact("run_results.json")["results"]
+        }
     out = []
     with duckdb.connect(str(settings.warehouse_db()), read_only=True) as con:
         for event in events:
@@ -167,14 +195,19 @@ def annotated(events: list, invocation) -> list:
             if isinstance(event, (dg.Output, dg.AssetMaterialization)) and is_table:
                 rows = con.execute(f"select count(*) from {node['relation_name']}").fetchone()[0]
                 metadata = {**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows)}
-                event = (dg.Output(value=None, output_name=event.output_name, metadata=metadata)
-                         if isinstance(event, dg.Output)  # an asset's step; an op records materialisations
-                         else dg.AssetMaterialization(asset_key=event.asset_key, metadata=metadata))
+                event = (
+                    dg.Output(value=None, output_name=event.output_name, metadata=metadata)
+                    if isinstance(event, dg.Output)  # an asset's step; an op records materialisations
+                    else dg.AssetMaterialization(asset_key=event.asset_key, metadata=metadata)
+                )
             elif isinstance(event, dg.AssetCheckResult) and not event.passed:
                 sql = compiled.get(unique_id)
                 sample = failing_rows_markdown(con, sql) if sql else "no compiled query"
                 event = dg.AssetCheckResult(
-                    asset_key=event.asset_key, check_name=event.check_name, passed=False, severity=event.severity,
+                    asset_key=event.asset_key,
+                    check_name=event.check_name,
+                    passed=False,
+                    severity=event.severity,
                     metadata={**event.metadata, "failing_rows_sample": dg.MetadataValue.md(sample)},
                 )
             out.append(event)

@@ -1,7 +1,7 @@
 """Identity-health checks on the identity graph: they block publication when it degenerates."""
 
-import duckdb
 import dagster as dg
+import duckdb
 
 from dagster_project import settings
 from dagster_project.identity.health import largest_persons_markdown, measure, per_type_markdown
@@ -30,8 +30,11 @@ def identity_health(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResu
             "identifiers": dg.MetadataValue.int(health.identifiers),
             "largest_person_identifiers": dg.MetadataValue.int(health.largest_person_identifiers),
             "largest_person_id": dg.MetadataValue.text(health.largest_person_id or "-"),
-            "orders_without_person_share": dg.MetadataValue.float(round(health.orders_without_person_share, 6)),
-            "person_id_churn": dg.MetadataValue.float(round(health.churn, 6)) if health.churn is not None
+            "orders_without_person_share": dg.MetadataValue.float(
+                round(health.orders_without_person_share, 6)
+            ),
+            "person_id_churn": dg.MetadataValue.float(round(health.churn, 6))
+            if health.churn is not None
             else dg.MetadataValue.text("first run"),
             "identifiers_per_person": dg.MetadataValue.md(per_type_markdown(health)),
             # each identifier's link towards its person's anchor, identifiers masked (no plain values in Dagster)

@@ -7,7 +7,6 @@ nothing and a replaced file replaces its rows. ``full_refresh`` re-reads the
 run's export dates even when unchanged.
 """
 
-
 import datetime as dt
 import warnings
 
@@ -70,22 +69,33 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
         check_specs=[
             dg.AssetCheckSpec(
-                EXPECTATIONS_CHECK, asset=key, blocking=True,
+                EXPECTATIONS_CHECK,
+                asset=key,
+                blocking=True,
                 description=f"Great Expectations suite expectations/{contract.source}.json on the rows loaded by this run",
             )
         ],
         metadata={"source_contract": dg.MetadataValue.path(f"sources/contracts/{contract.source}.yml")},
     )
     def _bronze(context: dg.AssetExecutionContext, config: IngestionConfig):
-        from dagster_project.quality.validation import rows_to_validate, validate_bronze  # GX is slow to import: only when running
+        from dagster_project.quality.validation import (
+            rows_to_validate,
+            validate_bronze,
+        )  # GX is slow to import: only when running
 
         loaded_at = dt.datetime.now(dt.UTC)
         window = context.partition_key_range
         dates = (dt.date.fromisoformat(window.start), dt.date.fromisoformat(window.end))
         with retry_transient():
             result = ingest_source(
-                contract, settings.landing_dir(), settings.bronze_dir(), loaded_at, config.full_refresh, dates,
-                accepted=accepted_window(), deny=deny_filter(settings.warehouse_dir()),
+                contract,
+                settings.landing_dir(),
+                settings.bronze_dir(),
+                loaded_at,
+                config.full_refresh,
+                dates,
+                accepted=accepted_window(),
+                deny=deny_filter(settings.warehouse_dir()),
             )
         for problem in result.layout_problems:
             context.log.warning(problem)
@@ -103,7 +113,10 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
         if written:
             frame, total = rows_to_validate(written, contract.record_key)
             summary = validate_bronze(contract.source, frame)
-            coverage = {"rows_validated": dg.MetadataValue.int(frame.height), "rows_loaded": dg.MetadataValue.int(total)}
+            coverage = {
+                "rows_validated": dg.MetadataValue.int(frame.height),
+                "rows_loaded": dg.MetadataValue.int(total),
+            }
         yield dg.MaterializeResult(metadata=_summary_metadata(result))
         yield dg.AssetCheckResult(
             check_name=EXPECTATIONS_CHECK,
@@ -111,8 +124,11 @@ def build_bronze_asset(contract: Contract) -> dg.AssetsDefinition:
             # Warnings fail the check visibly but only ERROR severity blocks downstream assets.
             passed=summary is None or not summary.failures,
             severity=dg.AssetCheckSeverity.ERROR
-            if summary and not summary.passed_errors else dg.AssetCheckSeverity.WARN,
-            metadata={**summary.to_metadata(), **coverage} if summary else {"note": "no new files in this run"},
+            if summary and not summary.passed_errors
+            else dg.AssetCheckSeverity.WARN,
+            metadata={**summary.to_metadata(), **coverage}
+            if summary
+            else {"note": "no new files in this run"},
         )
 
     return _bronze

@@ -15,7 +15,6 @@ config, tags and logs never hold them. Launchpad config:
 the file and runs the same job. The file is deleted once the audit record is written.
 """
 
-
 import json
 
 import dagster as dg
@@ -23,19 +22,23 @@ from dagster_dbt import DbtCliResource
 from pydantic import Field
 
 from dagster_project import settings
+from dagster_project.defs.common.retries import ensure_writable, retry_transient
 from dagster_project.defs.common.writer_lock import writer_executor
 from dagster_project.defs.dbt.assets import build_warehouse, dbt_project
-from dagster_project.defs.common.retries import ensure_writable, retry_transient
 
 
 class ErasureConfig(dg.Config):
     # never the identifiers themselves: Dagster keeps run config, and every UI user can read it
-    request_id: str = Field(description="the request file $WAREHOUSE_DIR/privacy/requests/<request_id>.json "
-                            "(written by `siyu erase --request-only`)")
+    request_id: str = Field(
+        description="the request file $WAREHOUSE_DIR/privacy/requests/<request_id>.json "
+        "(written by `siyu erase --request-only`)"
+    )
     as_of_date: str | None = None  # the rebuild's as-of date; default AS_OF_DATE / today in Beijing
 
 
-@dg.op(description="Find the person, deny-list their identifiers (keyed hashes), rewrite bronze without them.")
+@dg.op(
+    description="Find the person, deny-list their identifiers (keyed hashes), rewrite bronze without them."
+)
 def find_and_erase(context: dg.OpExecutionContext, config: ErasureConfig) -> dict:
     from dagster_project.privacy.erasure import read_request, start_erasure
     from sources.contracts import load_contracts
@@ -43,39 +46,68 @@ def find_and_erase(context: dg.OpExecutionContext, config: ErasureConfig) -> dic
     request = read_request(settings.warehouse_dir(), config.request_id)
     with retry_transient():
         ensure_writable(settings.warehouse_db())
-        record, person = start_erasure(settings.warehouse_dir(), settings.bronze_dir(), load_contracts(), request,
-                                       request_id=config.request_id)
-    context.log.info(f"erasure {record.request_id}: {len(person.person_ids)} person(s), "
-                     f"{len(person.identifiers)} identifier(s) denied")
-    context.add_output_metadata({"request_id": record.request_id, "persons_found": record.persons_found,
-                                 "bronze_rows_deleted": sum(c["rows"] for c in record.rows_deleted["bronze"].values())})
+        record, person = start_erasure(
+            settings.warehouse_dir(),
+            settings.bronze_dir(),
+            load_contracts(),
+            request,
+            request_id=config.request_id,
+        )
+    context.log.info(
+        f"erasure {record.request_id}: {len(person.person_ids)} person(s), "
+        f"{len(person.identifiers)} identifier(s) denied"
+    )
+    context.add_output_metadata(
+        {
+            "request_id": record.request_id,
+            "persons_found": record.persons_found,
+            "bronze_rows_deleted": sum(c["rows"] for c in record.rows_deleted["bronze"].values()),
+        }
+    )
     return {"record": json.loads(record.to_json()), "as_of_date": config.as_of_date}
 
 
-@dg.op(description="Rebuild the dbt models downstream of the bronze files the erasure rewrote "
-              "(the nightly's dbt build: same target, vars, events and build record).")
+@dg.op(
+    description="Rebuild the dbt models downstream of the bronze files the erasure rewrote "
+    "(the nightly's dbt build: same target, vars, events and build record)."
+)
 def rebuild_warehouse(context: dg.OpExecutionContext, erasure: dict, dbt: DbtCliResource):
-    from dagster_project.planning.changes import (bronze_fingerprints, dbt_changes, dbt_graph, dbt_project_fingerprint,
-                                         load_build_state)
+    from dagster_project.planning.changes import (
+        bronze_fingerprints,
+        dbt_changes,
+        dbt_graph,
+        dbt_project_fingerprint,
+        load_build_state,
+    )
     from sources.contracts import load_contracts
 
     settings.export_to_environment()
     as_of = erasure["as_of_date"] or settings.as_of_date().isoformat()
     graph = dbt_graph(dbt_project().manifest_path)
     # what the rewrite changed (the bronze fingerprints) and anything else not yet built
-    changes = dbt_changes(graph, load_build_state(settings.warehouse_dir()),
-                          bronze_fingerprints(settings.bronze_dir(), load_contracts()), as_of,
-                          dbt_project_fingerprint())
-    context.log.info(f"rebuilding {len(changes.nodes)} dbt node(s): "
-                     + "; ".join(f"{k}: {', '.join(v)}" for k, v in changes.reasons.items()))
+    changes = dbt_changes(
+        graph,
+        load_build_state(settings.warehouse_dir()),
+        bronze_fingerprints(settings.bronze_dir(), load_contracts()),
+        as_of,
+        dbt_project_fingerprint(),
+    )
+    context.log.info(
+        f"rebuilding {len(changes.nodes)} dbt node(s): "
+        + "; ".join(f"{k}: {', '.join(v)}" for k, v in changes.reasons.items())
+    )
     if changes.nodes:
         try:
-            yield from build_warehouse(context, dbt, as_of, select=sorted(graph.names[u] for u in changes.nodes))
+            yield from build_warehouse(
+                context, dbt, as_of, select=sorted(graph.names[u] for u in changes.nodes)
+            )
         except dg.RetryRequested:
             raise
         except Exception as exc:
-            raise dg.Failure("dbt build after the erasure failed: the serving file was not republished; "
-                             "re-run the same request once the cause is fixed (every step is idempotent)") from exc
+            raise dg.Failure(
+                "dbt build after the erasure failed: the serving file was not republished; "
+                "re-run the same request once the cause is fixed (every step is idempotent)"
+            ) from exc
     yield dg.Output(erasure)
 
 
@@ -89,8 +121,12 @@ def republish_and_audit(context: dg.OpExecutionContext, erasure: dict) -> dict:
     record = ErasureRecord(**erasure["record"])
     path = finish_erasure(settings.warehouse_dir(), record)
     remove_request(settings.warehouse_dir(), record.request_id)  # the plain identifiers go with it
-    context.add_output_metadata({"audit_log": dg.MetadataValue.path(str(path)),
-                                 "audit_record": dg.MetadataValue.json(json.loads(record.to_json()))})
+    context.add_output_metadata(
+        {
+            "audit_log": dg.MetadataValue.path(str(path)),
+            "audit_record": dg.MetadataValue.json(json.loads(record.to_json())),
+        }
+    )
     return json.loads(record.to_json())
 
 

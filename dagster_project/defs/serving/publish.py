@@ -1,13 +1,12 @@
 """The serving file BI tools read: published only after every blocking check passed."""
 
-
 import dagster as dg
 import duckdb
 import polars as pl
 
 from dagster_project import settings
-from dagster_project.defs.dbt.assets import warehouse_dbt_models
 from dagster_project.defs.common.retries import retry_transient
+from dagster_project.defs.dbt.assets import warehouse_dbt_models
 from dagster_project.lib.markdown import markdown_table
 from dagster_project.serving.publish import publish_marts
 
@@ -29,7 +28,9 @@ def _mart_keys() -> list[dg.AssetKey]:
 
 
 def previews(serving: duckdb.DuckDBPyConnection) -> dict[str, dg.MetadataValue]:
-    return {name: dg.MetadataValue.md(markdown_table(serving.sql(sql).pl())) for name, sql in PREVIEWS.items()}
+    return {
+        name: dg.MetadataValue.md(markdown_table(serving.sql(sql).pl())) for name, sql in PREVIEWS.items()
+    }
 
 
 @dg.asset(
@@ -46,9 +47,7 @@ def serving_duckdb(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         rows = publish_marts(settings.warehouse_db(), settings.serving_db())
     with duckdb.connect(str(settings.serving_db()), read_only=True) as serving:
         preview = previews(serving)
-    table = markdown_table(
-        pl.DataFrame({"table": [f"marts.{t}" for t in rows], "rows": list(rows.values())})
-    )
+    table = markdown_table(pl.DataFrame({"table": [f"marts.{t}" for t in rows], "rows": list(rows.values())}))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.serving_db())),

@@ -1,6 +1,5 @@
 """The morning report for the operations team, rendered after each publication."""
 
-
 import dagster as dg
 
 from dagster_project import settings

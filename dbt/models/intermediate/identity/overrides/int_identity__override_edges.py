@@ -16,8 +16,11 @@ def model(dbt, session):
     links_relation = dbt.ref("int_identity__guarded_links")
     if overrides.is_empty():  # the usual night: nothing read beyond the file
         return from_polars(pl.DataFrame(schema=EFFECT_SCHEMA), session)
-    links = to_polars(links_relation.filter("guard_reason is null").select(
-        "left_type", "left_value", "right_type", "right_value", "evidence"))
+    links = to_polars(
+        links_relation.filter("guard_reason is null").select(
+            "left_type", "left_value", "right_type", "right_value", "evidence"
+        )
+    )
     links = links.select(
         pl.concat_str("left_type", pl.lit(":"), "left_value").alias("left_key"),
         pl.concat_str("right_type", pl.lit(":"), "right_value").alias("right_key"),

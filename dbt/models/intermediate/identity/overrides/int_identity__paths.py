@@ -8,4 +8,6 @@ from dagster_project.dbt_runtime.models import path_relations
 def model(dbt, session):
     dbt.config(materialized="table")
     # refs are literal so dbt sees the dependencies
-    return from_polars(path_relations(dbt.ref("int_identity__persons"), dbt.ref("int_identity__final_edges")), session)
+    return from_polars(
+        path_relations(dbt.ref("int_identity__persons"), dbt.ref("int_identity__final_edges")), session
+    )
