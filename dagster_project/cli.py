@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 DEMO_SEED = 7
@@ -80,6 +81,28 @@ def nightly_job_def():
     return defs.resolve_job_def("nightly_warehouse")
 
 
+@contextmanager
+def executed(job_def, run_config: dict, log_level: str = "WARNING", **options):
+    """The one way the CLI runs a job: on the persistent instance (the UI shows the run), console
+    logs at ``log_level``, every failed step printed; yields the open result (outputs readable).
+    ``job_def``: a module-level function returning the job (Dagster reconstructs it from its name).
+    The job's own executor takes the warehouse writer lock."""
+    import dagster as dg
+
+    run_config = {**run_config, "loggers": {"console": {"config": {"log_level": log_level}}}}
+    with (
+        dg.DagsterInstance.get() as instance,
+        dg.execute_job(
+            dg.reconstructable(job_def), instance=instance, run_config=run_config, **options
+        ) as result,
+    ):
+        if not result.success:
+            for event in result.all_events:
+                if event.is_failure and event.step_key:
+                    print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
+        yield result
+
+
 def landing_range() -> tuple[dt.date, dt.date]:
     """The export dates of every file in the landing (today when it is empty)."""
     from dagster_project import settings
@@ -94,14 +117,11 @@ def landing_range() -> tuple[dt.date, dt.date]:
 def _run_job(dates: tuple[dt.date, dt.date] | None = None, full_refresh: bool = False) -> bool:
     """`siyu run` (no dates): what changed since the last run (dagster_project.planning.changes); a
     backfill: every asset for the export dates first..last."""
-    import dagster as dg
-
     from dagster_project import settings
     from dagster_project.defs.common.partitions import range_tags
     from dagster_project.defs.ingestion.assets import bronze_assets
 
-    # INFO on the console: the step-by-step DEBUG events are in the UI (make ui)
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    run_config: dict = {}
     selection = None
     if dates is None:
         from dagster_project.defs.automation.schedules import night_request
@@ -115,18 +135,8 @@ def _run_job(dates: tuple[dt.date, dt.date] | None = None, full_refresh: bool = 
         ingesting = {a.op.name for a in bronze_assets}
     if full_refresh:
         run_config["ops"] = {name: {"config": {"full_refresh": True}} for name in ingesting}
-    with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(
-            dg.reconstructable(nightly_job_def),
-            instance=instance,
-            run_config=run_config,
-            tags=tags,
-            asset_selection=selection,
-        )
-        if not result.success:
-            for event in result.all_events:
-                if event.is_failure and event.step_key:
-                    print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
+    # INFO on the console: the step-by-step DEBUG events are in the UI (make ui)
+    with executed(nightly_job_def, run_config, "INFO", tags=tags, asset_selection=selection) as result:
         return result.success
 
 
@@ -138,8 +148,6 @@ def erase_job_def():
 
 def _erase(args: argparse.Namespace) -> bool:
     import json
-
-    import dagster as dg
 
     from dagster_project import settings
     from dagster_project.privacy.erasure import ErasureRequest, read_request, request_path, write_request
@@ -156,18 +164,8 @@ def _erase(args: argparse.Namespace) -> bool:
         print(f"ops:\n  find_and_erase:\n    config:\n      request_id: {request_id}")
         return True
     config = {"request_id": request_id, "as_of_date": args.as_of}
-    run_config = {
-        "ops": {"find_and_erase": {"config": config}},
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-    }
-    with (
-        dg.DagsterInstance.get() as instance,
-        dg.execute_job(dg.reconstructable(erase_job_def), instance=instance, run_config=run_config) as result,
-    ):
+    with executed(erase_job_def, {"ops": {"find_and_erase": {"config": config}}}) as result:
         if not result.success:
-            for event in result.all_events:
-                if event.is_failure and event.step_key:
-                    print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
             print(
                 f"the request is kept: run it again with `siyu erase --request-id {request_id}`",
                 file=sys.stderr,
@@ -185,20 +183,9 @@ def retention_job_def():
 
 
 def _retention(dry_run: bool) -> bool:
-    import dagster as dg
-
-    run_config = {
-        "ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}},
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-    }
-    with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(
-            dg.reconstructable(retention_job_def), instance=instance, run_config=run_config
-        )
+    run_config = {"ops": {"retention__expired_exports": {"config": {"dry_run": dry_run}}}}
+    with executed(retention_job_def, run_config) as result:
         if not result.success:
-            for event in result.all_events:
-                if event.is_failure and event.step_key:
-                    print(f"FAILED step {event.step_key}: {event.message}", file=sys.stderr)
             return False
         metadata = result.get_asset_materialization_events()[0].materialization.metadata
     verb = "would delete" if dry_run else "deleted"

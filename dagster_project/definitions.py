@@ -12,4 +12,4 @@ from dagster_project import settings
 
 settings.export_to_environment()
 
-defs = dg.load_from_defs_folder(project_root=settings.PROJECT_ROOT)
+defs = dg.load_from_defs_folder(path_within_project=settings.PROJECT_ROOT)

@@ -39,6 +39,11 @@ def state_dir(warehouse: Path) -> Path:
     return warehouse / "state"
 
 
+def identity_overrides_file() -> Path:
+    """The analysts' identity overrides (IDENTITY_OVERRIDES_FILE; README, Identity)."""
+    return Path(os.environ.get("IDENTITY_OVERRIDES_FILE") or warehouse_dir() / "identity_overrides.csv")
+
+
 def bronze_dir() -> Path:
     return warehouse_dir() / "bronze"
 

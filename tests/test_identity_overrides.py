@@ -456,3 +456,24 @@ def test_override_file_checks_header_duplicates_and_gbk(tmp_path):
         (2, "phone:+8613812345678", "客服确认不是同一人", "李娜")
     ]
     assert read_overrides(tmp_path / "missing.csv").is_empty()
+
+
+def test_an_erasure_removes_the_override_rows_that_name_the_person(tmp_path):
+    """The overrides file holds identifiers in plain text: an erased person's rows go, others stay."""
+    from dagster_project.privacy.erasure import denied_hash, erase_overrides
+    from dagster_project.rules.pseudonymize import pseudonym_key
+
+    path = tmp_path / "identity_overrides.csv"
+    rows = [
+        ",".join(COLUMNS),
+        "phone,138 0013 8000,crm_member_id,M1,never_link,staff typo,li.na,2026-11-01",
+        "oa_openid,oAnn000000000000000000000001,crm_member_id,M2,always_link,same person,li.na,2026-11-02",
+    ]
+    path.write_bytes(("\n".join(rows) + "\n").encode("gb18030"))
+    key = pseudonym_key()
+    denied = frozenset({denied_hash("+8613800138000", key)})  # the erased person's phone, normalised
+    assert erase_overrides(path, denied, key) == 1
+    kept = read_overrides(path)
+    assert kept.height == 1 and kept["left_value"].to_list() == ["oAnn000000000000000000000001"]
+    assert "138" not in path.read_text(encoding="utf-8")
+    assert erase_overrides(path, denied, key) == 0  # idempotent

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -93,12 +92,12 @@ class OverridesFileError(ValueError):
 
 
 def overrides_file() -> Path:
-    from dagster_project.settings import warehouse_dir
+    from dagster_project.settings import identity_overrides_file
 
-    return Path(os.environ.get(ENV) or warehouse_dir() / "identity_overrides.csv")
+    return identity_overrides_file()
 
 
-def _decode(data: bytes, path: Path) -> str:
+def decode_overrides(data: bytes, path: Path) -> str:
     # Excel saves "CSV UTF-8" with a BOM and plain "CSV" in the Windows code page (GBK)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -108,7 +107,7 @@ def _decode(data: bytes, path: Path) -> str:
     raise OverridesFileError(f"{path}: neither UTF-8 nor GBK text")
 
 
-def _normalized(kind: str, value: str) -> str | None:
+def normalized_identifier(kind: str, value: str) -> str | None:
     if kind == "phone":
         from dagster_project.rules.parsing import normalize_phone
 
@@ -125,7 +124,7 @@ def read_overrides(path: Path | None = None) -> pl.DataFrame:
     path = path or overrides_file()
     if not path.exists():
         return pl.DataFrame(schema=OVERRIDE_SCHEMA)
-    reader = csv.DictReader(io.StringIO(_decode(path.read_bytes(), path), newline=""))
+    reader = csv.DictReader(io.StringIO(decode_overrides(path.read_bytes(), path), newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
     unknown = [h for h in header if h not in COLUMNS]
@@ -159,7 +158,7 @@ def read_overrides(path: Path | None = None) -> pl.DataFrame:
             elif not value:
                 row_problems.append(f"{path}:{line} {side}_value: empty")
             else:
-                normalized = _normalized(kind, value)
+                normalized = normalized_identifier(kind, value)
                 if normalized is None:
                     row_problems.append(
                         f"{path}:{line} {side}_value: {value!r} is not a phone number "

@@ -319,6 +319,41 @@ def deny_filter(warehouse_dir: Path) -> DenyFilter | None:
     return DenyFilter(denied, pseudonym_key()) if denied else None
 
 
+def erase_overrides(path: Path, denied: frozenset[str], key: bytes) -> int:
+    """Remove the analysts' identity-override rows that name an erased identifier: the file holds
+    identifiers in plain text, and the rebuild would copy them into int_identity__overrides."""
+    import csv
+    import io
+
+    from dagster_project.identity.overrides import decode_overrides, normalized_identifier
+
+    if not path.exists():
+        return 0
+    text = decode_overrides(path.read_bytes(), path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = list(reader)
+
+    def names_denied(row: dict) -> bool:
+        for side in ("left", "right"):
+            kind, value = (row.get(f"{side}_type") or "").strip(), (row.get(f"{side}_value") or "").strip()
+            candidates = {value, normalized_identifier(kind, value) or ""} - {""}
+            if any(denied_hash(v, key) in denied for v in candidates):
+                return True
+        return False
+
+    kept = [row for row in rows if not names_denied(row)]
+    if len(kept) == len(rows):
+        return 0
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(kept)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(out.getvalue(), encoding="utf-8")
+    tmp.replace(path)
+    return len(rows) - len(kept)
+
+
 def load_deny_list(warehouse_dir: Path) -> frozenset[str]:
     path = privacy_dir(warehouse_dir) / DENY_LIST
     if not path.exists():
@@ -479,6 +514,9 @@ def start_erasure(
     record.rows_deleted["bronze"] = erase_bronze(
         bronze_root, contracts, load_deny_list(warehouse_dir), key, now
     )
+    record.rows_deleted["identity_overrides"] = {
+        "rows": erase_overrides(settings.identity_overrides_file(), load_deny_list(warehouse_dir), key)
+    }
     forget_warehouse_state(warehouse_db, person)
     return record, person
 

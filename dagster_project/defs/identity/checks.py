@@ -18,8 +18,9 @@ PERSONS_KEY = dg.AssetKey(["intermediate", "int_identity__persons"])
 )
 def identity_health(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     with duckdb.connect(str(settings.warehouse_db()), read_only=True) as con:
-        health = measure(con)
-        largest = largest_persons_markdown(con)
+        # one cursor each: a result left open by one would block the other's queries
+        health = measure(con.cursor())
+        largest = largest_persons_markdown(con.cursor())
     for problem in health.problems:
         context.log.error(problem)
     return dg.AssetCheckResult(

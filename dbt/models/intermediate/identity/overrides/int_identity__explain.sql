@@ -53,7 +53,8 @@ kept_links as (
     select
         added.left_key, added.right_key, 'override_always_link', 'identity_overrides',
         cast(overrides.added_on as {{ type_instant() }}), cast(overrides.added_on as {{ type_instant() }}),
-        1, overrides.overrides_file, overrides.overrides_file, 1,
+        -- an added link has one file, its first and its last (hence the repeated column)
+        1, overrides.overrides_file, overrides.overrides_file, 1,  -- noqa: AL08
         overrides.override_row, overrides.reason, overrides.author
     from {{ ref('int_identity__override_edges') }} as added
     inner join {{ ref('int_identity__overrides') }} as overrides on added.override_row = overrides.override_row
