@@ -39,6 +39,18 @@ def state_dir(warehouse: Path) -> Path:
     return warehouse / "state"
 
 
+def identity_health_limits() -> dict[str, float]:
+    """The identity-health limits set in the environment (dagster_project.identity.health)."""
+    variables = {
+        "max_person_identifiers": ("IDENTITY_MAX_PERSON_IDENTIFIERS", int),
+        "max_orders_without_person": ("IDENTITY_MAX_ORDERS_WITHOUT_PERSON", float),
+        "max_churn": ("IDENTITY_MAX_CHURN", float),
+    }
+    return {
+        field: kind(os.environ[name]) for field, (name, kind) in variables.items() if os.environ.get(name)
+    }
+
+
 def identity_overrides_file() -> Path:
     """The analysts' identity overrides (IDENTITY_OVERRIDES_FILE; README, Identity)."""
     return Path(os.environ.get("IDENTITY_OVERRIDES_FILE") or warehouse_dir() / "identity_overrides.csv")

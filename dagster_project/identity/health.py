@@ -8,12 +8,12 @@ can loosen them for one run without a code change.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
+from dagster_project import settings
 from dagster_project.lib.markdown import markdown_table
 
 PERSONS = "intermediate.int_identity__persons"
@@ -22,13 +22,20 @@ IDENTIFIERS = "intermediate.int_identity__identifiers"
 
 
 @dataclass(frozen=True)
-class Limits:
+class HealthLimits:
+    """When the identity graph is degenerate (not the contracts' value Limits)."""
+
     # person-level identifiers (everything but orders) in the largest person
-    max_person_identifiers: int = int(os.environ.get("IDENTITY_MAX_PERSON_IDENTIFIERS", "50"))
+    max_person_identifiers: int = 50
     # share of orders that belong to no person
-    max_orders_without_person: float = float(os.environ.get("IDENTITY_MAX_ORDERS_WITHOUT_PERSON", "0.01"))
+    max_orders_without_person: float = 0.01
     # share of last run's identifiers whose person id changed
-    max_churn: float = float(os.environ.get("IDENTITY_MAX_CHURN", "0.05"))
+    max_churn: float = 0.05
+
+    @classmethod
+    def from_environment(cls) -> HealthLimits:
+        """IDENTITY_MAX_PERSON_IDENTIFIERS / _ORDERS_WITHOUT_PERSON / _CHURN, read when the check runs."""
+        return cls(**settings.identity_health_limits())
 
 
 @dataclass
@@ -48,8 +55,8 @@ class Health:
         return self.orders_without_person / self.orders if self.orders else 0.0
 
 
-def measure(con: duckdb.DuckDBPyConnection, limits: Limits | None = None) -> Health:
-    limits = limits or Limits()
+def measure(con: duckdb.DuckDBPyConnection, limits: HealthLimits | None = None) -> Health:
+    limits = limits or HealthLimits.from_environment()
     persons, identifiers = con.execute(
         f"select count(distinct person_id), count(*) from {PERSONS}"
     ).fetchone()
