@@ -477,8 +477,12 @@ def predict(
 
 
 def fit_params_frame(inputs: pl.DataFrame, fitted_at: dt.datetime | None = None) -> pl.DataFrame:
-    """Body of the dbt model marts.clv_model_params (no rows for a model not fitted)."""
-    return model_params_frame(*fit_models(inputs), fitted_at)
+    """Body of the dbt model marts.clv_model_params (no rows for a model not fitted).
+
+    The rows are put in person order first: the engine hands them over in any order (DuckDB
+    runs with preserve_insertion_order off), and float sums in another order move the optimum
+    beyond rounding, so the same buyers must always give the same parameters."""
+    return model_params_frame(*fit_models(inputs.sort("person_id")), fitted_at)
 
 
 def predict_frame(inputs: pl.DataFrame, params: pl.DataFrame, horizon: float) -> pl.DataFrame:
