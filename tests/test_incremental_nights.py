@@ -35,11 +35,13 @@ FIRST_NIGHT = dt.datetime(2026, 11, 1, 18, tzinfo=dt.UTC)
 def _ingest(landing: Path, warehouse: Path, loaded_at: dt.datetime) -> int:
     """The bronze step of a night: new or changed landing files only. Returns files read."""
     from dagster_project.bronze.ingest import ingest_source
+    from dagster_project.privacy.erasure import deny_filter
     from sources.contracts import load_contracts
 
     read = 0
+    deny = deny_filter(warehouse)  # as the bronze asset does: erased persons stay out
     for contract in load_contracts().values():
-        result = ingest_source(contract, landing, warehouse / "bronze", loaded_at)
+        result = ingest_source(contract, landing, warehouse / "bronze", loaded_at, deny=deny)
         assert not result.unreadable, result.unreadable
         read += sum(1 for f in result.files if not f.skipped)
     return read

@@ -19,8 +19,12 @@ LOADED_AT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 
 
 def ingest_landing(landing: Path, warehouse: Path) -> None:
+    """Every landing file into bronze as the bronze assets load it (the deny-list applied)."""
+    from dagster_project.privacy.erasure import deny_filter
+
+    deny = deny_filter(warehouse)
     for contract in load_contracts().values():
-        result = ingest_source(contract, landing, warehouse / "bronze", LOADED_AT)
+        result = ingest_source(contract, landing, warehouse / "bronze", LOADED_AT, deny=deny)
         assert not result.unreadable, result.unreadable
 
 
