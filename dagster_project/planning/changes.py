@@ -15,7 +15,8 @@ dbt's ``--select``):
                     lifecycle segments, cohort spines and CLV depend on it;
                   * everything, when the dbt project (models, macros, seeds, vars, profile
                     target) changed or no build is recorded
-  serving file    republished when a dbt model is built (or the file is missing)
+  serving file    republished when a dbt model is built, or when it is missing or behind the last
+                  build (a run killed between the build and the publication)
   morning report  always: the report of the run's as-of day is rendered from the serving file
 
 The last build is ``$WAREHOUSE_DIR/state/dbt_build.json`` (bronze fingerprint per source,
@@ -227,6 +228,17 @@ def dbt_changes(
     return changes
 
 
+def serving_is_behind(warehouse_dir: Path) -> bool:
+    """The serving file is missing, older than the last successful dbt build (a run that built
+    the warehouse was killed before it published), or a publication was cut off (its
+    temporary file is still there)."""
+    serving = warehouse_dir / settings.SERVING_DB
+    if not serving.exists() or any(warehouse_dir.glob(f"{settings.SERVING_DB}.*.tmp*")):
+        return True
+    build = _build_state_path(warehouse_dir)
+    return build.exists() and build.stat().st_mtime_ns > serving.stat().st_mtime_ns
+
+
 def record_build(
     warehouse_dir: Path,
     graph: DbtGraph,
@@ -299,5 +311,5 @@ def plan_night(
     changes = dbt_changes(
         graph, load_build_state(warehouse_dir), bronze_now, as_of, dbt_project_fingerprint(), set(ingest)
     )
-    publish = bool(changes.nodes) or not (warehouse_dir / settings.SERVING_DB).exists()
+    publish = bool(changes.nodes) or serving_is_behind(warehouse_dir)
     return NightPlan(as_of, ingest, changes, publish)
