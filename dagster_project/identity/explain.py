@@ -44,9 +44,9 @@ def _node_keys(con: duckdb.DuckDBPyConnection, kind: str, raw: str) -> list[str]
     """The node keys a flag value names (phones by the ingestion's rule; an order as
     ``<platform>:<id>`` or a bare platform order id)."""
     if kind == "phone":
-        from dagster_project.privacy.erasure import normalized_phone
+        from dagster_project.rules.parsing import normalize_phone_value
 
-        value = normalized_phone(raw)
+        value = normalize_phone_value(raw)
         if value is None:
             raise NotFound(f"{raw!r} is not a phone number (masked numbers are never identifiers)")
         return [f"phone:{value}"]

@@ -109,9 +109,9 @@ def decode_overrides(data: bytes, path: Path) -> str:
 
 def normalized_identifier(kind: str, value: str) -> str | None:
     if kind == "phone":
-        from dagster_project.rules.parsing import normalize_phone
+        from dagster_project.rules.parsing import normalize_phone_value
 
-        return pl.select(normalize_phone(pl.lit(value, dtype=pl.String))).item()
+        return normalize_phone_value(value)
     return value
 
 

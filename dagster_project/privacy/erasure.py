@@ -128,11 +128,6 @@ def denied_hash(value: str, key: bytes) -> str:
     return pseudonymize(f"erasure:{value}", key)
 
 
-def normalized_phone(value: str) -> str | None:
-    """The ingestion's phone rule (parsing.normalize_phone) on one value."""
-    return pl.select(parsing.normalize_phone(pl.lit(value, dtype=pl.String))).item()
-
-
 @dataclass
 class ErasureRequest:
     phones: list[str] = field(default_factory=list)
@@ -150,7 +145,7 @@ class ErasureRequest:
             ("member_id", self.member_ids),
         ):
             for raw in given:
-                value = normalized_phone(raw) if kind == "phone" else raw.strip()
+                value = parsing.normalize_phone_value(raw) if kind == "phone" else raw.strip()
                 if not value:
                     raise ValueError(f"{kind} {'is not a phone number' if kind == 'phone' else 'is empty'}")
                 values.append((kind, value))

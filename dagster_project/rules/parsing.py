@@ -186,5 +186,10 @@ def normalize_phone(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     return pl.when(is_mainland).then(pl.lit("+86") + mainland).when(is_foreign).then(foreign)
 
 
+def normalize_phone_value(value: str) -> str | None:
+    """``normalize_phone`` on one value (an operator's flag, an erasure request, an override row)."""
+    return pl.select(normalize_phone(pl.lit(value, dtype=pl.String))).item()
+
+
 def is_masked_phone(expr: pl.Expr, already_clean: bool = False) -> pl.Expr:
     return _clean(expr, already_clean).str.contains("*", literal=True).fill_null(False)
