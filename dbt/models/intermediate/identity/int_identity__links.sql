@@ -149,6 +149,26 @@ unioned as (
     union all select * from douyin
     union all select * from youzan
     union all select * from erp
+),
+
+-- Per export file first: a file repeats a link many times (a device on every event), and
+-- only plain aggregates spill to disk (a count(distinct) over ~10^8 event rows ran DuckDB
+-- out of memory at a million customers).
+per_file as (
+    select
+        left_type,
+        left_value,
+        right_type,
+        right_value,
+        source,
+        evidence,
+        source_file,
+        min(seen_at) as first_seen_at,
+        max(seen_at) as last_seen_at,
+        count(*) as sightings
+    from unioned
+    where left_value is not null or right_value is not null
+    group by all
 )
 
 select
@@ -158,15 +178,14 @@ select
     right_value,
     source,
     evidence,
-    min(seen_at) as first_seen_at,
-    max(seen_at) as last_seen_at,
-    count(*) as sightings,
+    min(first_seen_at) as first_seen_at,
+    max(last_seen_at) as last_seen_at,
+    cast(sum(sightings) as bigint) as sightings,
     -- lineage: <source>/<export date>/<file>, so min/max are the first and latest export
     -- files that carried the link (deterministic on every engine, unlike min_by on ties)
     min(source_file) as first_source_file,
     max(source_file) as last_source_file,
-    count(distinct source_file) as source_files
+    count(source_file) as source_files
 
-from unioned
-where left_value is not null or right_value is not null
-group by all
+from per_file
+group by left_type, left_value, right_type, right_value, source, evidence
