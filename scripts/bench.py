@@ -11,6 +11,8 @@ repeat on a new warehouse and a new Dagster instance:
              (as of the day before that date)
   new_day    the same warehouse; the last export date arrives (as of that date)
   quiet      the same warehouse again; nothing new landed (same as-of date)
+  erase      the same warehouse; ``siyu erase --phone`` of one buyer (the ``erase_person`` job:
+             find, rewrite bronze, rebuild what the person's sources feed, republish)
 
 The landing is generated once per scale under --workdir and reused (it does not depend
 on the code). Figures (median of --repeat; peak RSS is the largest of the repeats) go to
@@ -36,7 +38,7 @@ from dagster_project import settings
 
 AS_OF = "2026-11-22"
 SEED = 7
-SCENARIOS = ("fresh", "new_day", "quiet")
+SCENARIOS = ("fresh", "new_day", "quiet", "erase")
 TOP_MODELS = 8
 
 
@@ -123,7 +125,9 @@ def run_measured(argv: list[str], env: dict[str, str], log: Path) -> dict:
     children it waited for; ru_maxrss is the largest of them, in KiB on Linux)."""
     started = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
-        out.write(f"\n$ {' '.join(argv)}\n")
+        # the erasure's phone stays out of the log (a generated one, but a phone all the same)
+        shown = ["<phone>" if flag == "--phone" else arg for flag, arg in zip(["", *argv], argv)]
+        out.write(f"\n$ {' '.join(shown)}\n")
         out.flush()
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
@@ -136,13 +140,13 @@ def run_measured(argv: list[str], env: dict[str, str], log: Path) -> dict:
     }
 
 
-def run_figures(dagster_home: Path, since: float) -> dict:
-    """The last nightly run of this instance: its own duration, and seconds per step."""
+def run_figures(dagster_home: Path, since: float, job: str = "nightly_warehouse") -> dict:
+    """The last run of ``job`` on this instance: its own duration, and seconds per step."""
     import dagster as dg
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with dg.DagsterInstance.get() as instance:
-        records = instance.get_run_records(dg.RunsFilter(job_name="nightly_warehouse"), limit=1)
+        records = instance.get_run_records(dg.RunsFilter(job_name=job), limit=1)
         if not records:
             return {}
         run = records[0].dagster_run
@@ -162,13 +166,15 @@ def latest_run_results(warehouse_dir: Path, since: float) -> dict | None:
     return None
 
 
-def one_run(siyu: str, env: dict[str, str], log: Path) -> dict:
+def one_run(siyu: str, env: dict[str, str], log: Path, command: tuple[str, ...] = ("run",)) -> dict:
+    """One measured ``siyu <command>`` (``run``: the nightly job; ``erase ...``: erase_person)."""
     since = time.time()
     load_before = os.getloadavg()[0]
-    figures = run_measured([siyu, "run"], env, log)
+    figures = run_measured([siyu, *command], env, log)
     # a shared machine: the load the figures were taken under (2 cores here)
     figures["load_average"] = round(max(load_before, os.getloadavg()[0]), 1)
-    figures.update(run_figures(Path(env["DAGSTER_HOME"]), since))
+    job = "erase_person" if command[0] == "erase" else "nightly_warehouse"
+    figures.update(run_figures(Path(env["DAGSTER_HOME"]), since, job))
     if "run_seconds" in figures:
         figures["outside_run_seconds"] = round(figures["wall_seconds"] - figures["run_seconds"], 2)
     results = latest_run_results(Path(env["WAREHOUSE_DIR"]), since)
@@ -186,6 +192,17 @@ def landing_size(landing: Path) -> tuple[float, int]:
 
 def export_dates(landing: Path) -> list[str]:
     return sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
+
+
+def buyer_phone(ground_truth: Path) -> str:
+    """The phone of the generator's first person who has both a phone and an order (the typical
+    erasure request: a customer who bought), from the landing's ground truth."""
+    import polars as pl
+
+    identifiers = pl.read_parquet(ground_truth / "identifiers.parquet")
+    buyers = identifiers.filter(pl.col("identifier_type") == "order").select("person_id").unique()
+    phones = identifiers.filter(pl.col("identifier_type") == "phone", pl.col("discoverable"))
+    return phones.join(buyers, on="person_id").sort("person_id")["identifier_value"][0]
 
 
 def hold_back(landing: Path, withheld: Path, day: str) -> None:
@@ -300,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
         write(report, repeats, out)
         print(f"[{repeat + 1}/{args.repeat}] quiet (nothing new) ...", flush=True)
         repeats["quiet"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log))
+        write(report, repeats, out)
+        print(f"[{repeat + 1}/{args.repeat}] erase (one buyer) ...", flush=True)
+        erase = ("erase", "--phone", buyer_phone(base / "ground_truth"), "--as-of", last_day)
+        repeats["erase"].append(one_run(siyu, {**env, "AS_OF_DATE": last_day}, log, erase))
         write(report, repeats, out)
         for name in SCENARIOS:
             print(
