@@ -126,7 +126,9 @@ def run_measured(argv: list[str], env: dict[str, str], log: Path) -> dict:
     started = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
         # the erasure's phone stays out of the log (a generated one, but a phone all the same)
-        shown = ["<phone>" if flag == "--phone" else arg for flag, arg in zip(["", *argv], argv)]
+        shown = [
+            "<phone>" if flag == "--phone" else arg for flag, arg in zip(["", *argv[:-1]], argv, strict=True)
+        ]
         out.write(f"\n$ {' '.join(shown)}\n")
         out.flush()
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
