@@ -3,7 +3,9 @@ Dagster event log, dbt's run_results.json, medians over repeats."""
 
 from types import SimpleNamespace
 
-from scripts.bench import median_of, model_timings, step_durations, table
+import polars as pl
+
+from scripts.bench import buyer_phone, median_of, model_timings, step_durations, table
 
 
 def test_step_durations_from_the_event_log_skip_steps_that_never_ended():
@@ -69,3 +71,24 @@ def test_median_of_repeats_and_the_largest_peak():
     assert figures["repeats_run"] == 3 and figures["repeats"] is repeats
     printed = table({"quiet": figures})
     assert printed.splitlines()[1].startswith("quiet") and "serving__morning_report 2.5" in printed
+
+
+def test_the_erased_buyer_is_the_first_person_with_a_discoverable_phone_and_an_order(tmp_path):
+    pl.DataFrame(
+        {
+            "person_id": [1, 2, 2, 3, 3, 4, 4],
+            "identifier_type": ["phone", "phone", "mp_openid", "phone", "order", "phone", "order"],
+            "identifier_value": [
+                "+8613800000001",
+                "+8613800000002",
+                "o1",
+                "+8613800000003",
+                "jd:1",
+                "+8613800000004",
+                "tmall:2",
+            ],
+            # person 3's phone only ever appears masked: nothing the erasure could be asked by
+            "discoverable": [True, True, True, False, True, True, True],
+        }
+    ).write_parquet(tmp_path / "identifiers.parquet")
+    assert buyer_phone(tmp_path) == "+8613800000004"

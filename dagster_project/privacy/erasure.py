@@ -213,28 +213,48 @@ def _json_leaves(node) -> list[str]:
 _PHONE_LIKE = re.compile(r"^[\d\s+()'\-\uff10-\uff19]{7,}$")  # worth running the phone rule on
 
 
-def _leaf_is_denied(leaves: list[str], denied: frozenset[str], key: bytes) -> bool:
-    candidates = set(leaves)
+def _json_leaves_of_text(text: str) -> list[str]:
+    """The leaves of a JSON value (a text that is not JSON is its own leaf)."""
+    try:
+        return _json_leaves(json.loads(text))
+    except ValueError:
+        return [text]
+
+
+def _denied_leaves(leaves: set[str], denied: frozenset[str], key: bytes) -> set[str]:
+    """The leaves naming a denied value, as is or as a normalised phone: decided once per distinct
+    leaf of a whole column, the phone rule in one vectorised call. (Deciding it entry by entry,
+    a polars frame per entry, took ~20 minutes of a million customers' erasure.)"""
     phone_like = [leaf for leaf in leaves if _PHONE_LIKE.match(leaf)]
-    if phone_like:
-        phones = pl.DataFrame({"v": phone_like}, schema={"v": pl.String}).select(
-            parsing.normalize_phone(pl.col("v"))
-        )
-        candidates |= {p for p in phones.to_series().to_list() if p}
-    return any(denied_hash(c, key) in denied for c in candidates)
+    phones = pl.DataFrame({"v": phone_like}, schema={"v": pl.String}).select(
+        parsing.normalize_phone(pl.col("v"))
+    )
+    normalized = dict(zip(phone_like, phones.to_series().to_list(), strict=True))
+    hashed: dict[str, bool] = {}
+
+    def is_denied(value: str) -> bool:
+        if value not in hashed:
+            hashed[value] = denied_hash(value, key) in denied
+        return hashed[value]
+
+    return {
+        leaf
+        for leaf in leaves
+        if is_denied(leaf) or (normalized.get(leaf) is not None and is_denied(normalized[leaf]))
+    }
 
 
-def _scrub_json(text: str | None, denied: frozenset[str], key: bytes) -> tuple[str | None, int, bool]:
+def _scrub_json(text: str | None, denied_leaves: set[str]) -> tuple[str | None, int, bool]:
     """(text without the entries naming a denied value, entries removed, whole value denied)."""
     if text is None:
         return None, 0, False
     try:
         node = json.loads(text)
     except ValueError:
-        return text, 0, _leaf_is_denied([text], denied, key)
+        return text, 0, text in denied_leaves
     if not isinstance(node, list):
-        return text, 0, _leaf_is_denied(_json_leaves(node), denied, key)
-    kept = [entry for entry in node if not _leaf_is_denied(_json_leaves(entry), denied, key)]
+        return text, 0, any(leaf in denied_leaves for leaf in _json_leaves(node))
+    kept = [entry for entry in node if not any(leaf in denied_leaves for leaf in _json_leaves(entry))]
     if len(kept) == len(node):
         return text, 0, False
     return json.dumps(kept, ensure_ascii=False), len(node) - len(kept), False
@@ -257,7 +277,10 @@ def erase_frame(frame: pl.DataFrame, contract: Contract, denied: frozenset[str],
         if not col.identifier:
             continue
         if col.type == "json":
-            results = [_scrub_json(v, denied, key) for v in frame[col.name].to_list()]
+            texts = frame[col.name].to_list()
+            leaves = {leaf for text in texts if text is not None for leaf in _json_leaves_of_text(text)}
+            denied_leaves = _denied_leaves(leaves, denied, key)
+            results = [_scrub_json(text, denied_leaves) for text in texts]
             scrubbed.append(pl.Series(col.name, [text for text, _, _ in results], dtype=pl.String))
             removed = [total + n for total, (_, n, _) in zip(removed, results, strict=True)]
             hit = hit | pl.Series([whole for _, _, whole in results], dtype=pl.Boolean)
