@@ -31,7 +31,10 @@ summary as (
         {{ dbt.datediff('min(paid_date)', 'max(paid_date)', 'day') }} as recency,
         -- T: the BG/NBD name of a buyer's age, which the CLV fit reads (hence upper case)
         {{ dbt.datediff('min(paid_date)', mart_as_of_date(), 'day') }} as T,  -- noqa: CP02
-        avg(day_net_amount::double) filter (where paid_date > first_purchase_date) as monetary_value
+        -- the exact decimal sum, then one division: an average of doubles depends on the order
+        -- the engine adds them in, and the Gamma-Gamma fit moved beyond rounding with it
+        cast(sum(day_net_amount) filter (where paid_date > first_purchase_date) as double)
+        / count(*) filter (where paid_date > first_purchase_date) as monetary_value
 
     from purchase_days
     group by person_id
