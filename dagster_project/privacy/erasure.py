@@ -213,12 +213,19 @@ def _json_leaves(node) -> list[str]:
 _PHONE_LIKE = re.compile(r"^[\d\s+()'\-\uff10-\uff19]{7,}$")  # worth running the phone rule on
 
 
-def _json_leaves_of_text(text: str) -> list[str]:
-    """The leaves of a JSON value (a text that is not JSON is its own leaf)."""
+_NOT_JSON = object()
+
+
+def _parse_json(text: str):
     try:
-        return _json_leaves(json.loads(text))
+        return json.loads(text)
     except ValueError:
-        return [text]
+        return _NOT_JSON
+
+
+def _leaves_of(text: str, node) -> list[str]:
+    """The leaves of a parsed JSON value (a text that is not JSON is its own leaf)."""
+    return [text] if node is _NOT_JSON else _json_leaves(node)
 
 
 def _denied_leaves(leaves: set[str], denied: frozenset[str], key: bytes) -> set[str]:
@@ -230,30 +237,18 @@ def _denied_leaves(leaves: set[str], denied: frozenset[str], key: bytes) -> set[
         parsing.normalize_phone(pl.col("v"))
     )
     normalized = dict(zip(phone_like, phones.to_series().to_list(), strict=True))
-    hashed: dict[str, bool] = {}
-
-    def is_denied(value: str) -> bool:
-        if value not in hashed:
-            hashed[value] = denied_hash(value, key) in denied
-        return hashed[value]
-
-    return {
-        leaf
-        for leaf in leaves
-        if is_denied(leaf) or (normalized.get(leaf) is not None and is_denied(normalized[leaf]))
-    }
+    candidates = leaves | {phone for phone in normalized.values() if phone}
+    named = {value for value in candidates if denied_hash(value, key) in denied}
+    return {leaf for leaf in leaves if leaf in named or normalized.get(leaf) in named}
 
 
-def _scrub_json(text: str | None, denied_leaves: set[str]) -> tuple[str | None, int, bool]:
-    """(text without the entries naming a denied value, entries removed, whole value denied)."""
+def _scrub_json(text: str | None, node, denied_leaves: set[str]) -> tuple[str | None, int, bool]:
+    """(text without the entries naming a denied value, entries removed, whole value denied);
+    ``node``: the text parsed (``_parse_json``)."""
     if text is None:
         return None, 0, False
-    try:
-        node = json.loads(text)
-    except ValueError:
-        return text, 0, text in denied_leaves
     if not isinstance(node, list):
-        return text, 0, any(leaf in denied_leaves for leaf in _json_leaves(node))
+        return text, 0, any(leaf in denied_leaves for leaf in _leaves_of(text, node))
     kept = [entry for entry in node if not any(leaf in denied_leaves for leaf in _json_leaves(entry))]
     if len(kept) == len(node):
         return text, 0, False
@@ -278,9 +273,17 @@ def erase_frame(frame: pl.DataFrame, contract: Contract, denied: frozenset[str],
             continue
         if col.type == "json":
             texts = frame[col.name].to_list()
-            leaves = {leaf for text in texts if text is not None for leaf in _json_leaves_of_text(text)}
+            nodes = [None if text is None else _parse_json(text) for text in texts]
+            leaves = {
+                leaf
+                for text, node in zip(texts, nodes, strict=True)
+                if text is not None
+                for leaf in _leaves_of(text, node)
+            }
             denied_leaves = _denied_leaves(leaves, denied, key)
-            results = [_scrub_json(text, denied_leaves) for text in texts]
+            results = [
+                _scrub_json(text, node, denied_leaves) for text, node in zip(texts, nodes, strict=True)
+            ]
             scrubbed.append(pl.Series(col.name, [text for text, _, _ in results], dtype=pl.String))
             removed = [total + n for total, (_, n, _) in zip(removed, results, strict=True)]
             hit = hit | pl.Series([whole for _, _, whole in results], dtype=pl.Boolean)
