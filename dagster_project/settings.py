@@ -124,3 +124,6 @@ def export_to_environment() -> None:
     # instance's SQLite before the first step starts). The cost: if such a run fails, its
     # partitions are not marked failed (the run is, and the next night re-plans them).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    # ... and hands the materialisations of such a run to the event log as batches (written in
+    # one transaction by the instance's storage: dagster_project/instance/event_log.py)
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
