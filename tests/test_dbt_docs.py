@@ -68,3 +68,19 @@ def test_every_built_column_is_documented(clean_warehouse):
         if (schema, table) in documented and column not in documented[(schema, table)]
     )
     assert not undocumented, f"add these columns to their model's yml: {undocumented}"
+
+
+def test_docs_are_current_only_for_the_whole_site_of_the_same_project_and_day(tmp_path):
+    from dagster_project.serving.dbt_docs import RECORD, SITE_FILES, docs_are_current
+
+    generated_for = {"dbt_project": "abc123", "as_of_date": "2026-11-22"}
+    assert not docs_are_current(tmp_path, generated_for)  # nothing there
+    for name in SITE_FILES:
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    assert not docs_are_current(tmp_path, generated_for)  # a site without its record
+    (tmp_path / RECORD).write_text(json.dumps(generated_for), encoding="utf-8")
+    assert docs_are_current(tmp_path, generated_for)
+    assert not docs_are_current(tmp_path, {**generated_for, "as_of_date": "2026-11-23"})
+    assert not docs_are_current(tmp_path, {**generated_for, "dbt_project": "def456"})
+    (tmp_path / "catalog.json").unlink()
+    assert not docs_are_current(tmp_path, generated_for)

@@ -307,6 +307,6 @@ def test_the_dagster_dbt_step_uses_the_prod_target_in_production(monkeypatch):
     from dagster_project.defs.dbt.assets import dbt_build_args
 
     monkeypatch.delenv("SIYU_ENV", raising=False)
-    assert dbt_build_args("2026-11-22")[-2:] == ["--target", "dev"]
+    assert dbt_build_args()[-2:] == ["--target", "dev"]
     monkeypatch.setenv("SIYU_ENV", "production")
-    assert dbt_build_args("2026-11-22")[-2:] == ["--target", "prod"]
+    assert dbt_build_args()[-2:] == ["--target", "prod"]

@@ -41,7 +41,15 @@ def _night(instance, as_of: str):
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     materialised = {e.asset_key for e in result.get_asset_materialization_events()}
     checks = {e.step_key for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
-    return plan, steps, materialised, checks
+    return plan, steps, materialised, checks, result.run_id
+
+
+def _dbt_log(run_id: str) -> str:
+    """The dbt log of the run's build (dagster-dbt's target folder per step and run)."""
+    from tests.warehouse import DBT_DIR
+
+    (folder,) = (DBT_DIR / "target").glob(f"warehouse_dbt_models-{run_id[:7]}-*")
+    return (folder / "dbt.log").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +82,7 @@ def nights(clean_landing, tmp_path_factory):
             out["new_day"] = _night(instance, AS_OF)
             serving = warehouse / "serving.duckdb"
             out["serving_mtime"] = serving.stat().st_mtime_ns
+            out["new_day_docs_mtime"] = (warehouse / "docs" / "index.html").stat().st_mtime_ns
             report = warehouse / "report" / f"morning_report_{AS_OF}.html"
             report.unlink()  # the quiet night renders it again
             out["quiet"] = _night(instance, AS_OF)
@@ -81,6 +90,8 @@ def nights(clean_landing, tmp_path_factory):
             out["quiet_report"] = report.exists()
             out["next_as_of"] = _night(instance, next_day)
             out["next_serving_mtime"] = serving.stat().st_mtime_ns
+            docs = warehouse / "docs" / "index.html"
+            out["next_docs_mtime"] = docs.stat().st_mtime_ns
             # a replaced tmall export: the same file re-exported without its last half of rows
             tmall_orders = "select count(*) from marts.fct_orders where platform = 'tmall'"
             with duckdb.connect(str(serving), read_only=True) as con:
@@ -89,6 +100,7 @@ def nights(clean_landing, tmp_path_factory):
             lines = replaced.read_bytes().splitlines(keepends=True)
             replaced.write_bytes(b"".join(lines[: max(2, len(lines) // 2)]))
             out["replaced"] = _night(instance, next_day)
+            out["replaced_docs_mtime"] = docs.stat().st_mtime_ns
             with duckdb.connect(str(serving), read_only=True) as con:
                 out["tmall_after"] = con.execute(tmall_orders).fetchone()[0]
     return out
@@ -99,17 +111,17 @@ def _bronze_steps(steps: set[str]) -> set[str]:
 
 
 def test_a_fresh_night_and_a_new_day_run_everything(nights):
-    _, fresh_steps, fresh_assets, _ = nights["fresh"]
+    _, fresh_steps, fresh_assets, _, _ = nights["fresh"]
     assert len(_bronze_steps(fresh_steps)) == 12 and "warehouse_dbt_models" in fresh_steps
     assert dg.AssetKey(["serving", "serving_duckdb"]) in fresh_assets
-    plan, steps, assets, _ = nights["new_day"]
+    plan, steps, assets, _, _ = nights["new_day"]
     assert plan.dates == (dt.date.fromisoformat(AS_OF),) * 2  # the new export date only
     assert _bronze_steps(steps) and "warehouse_dbt_models" in steps
     assert dg.AssetKey(["marts", "dim_customers"]) in assets
 
 
 def test_a_quiet_night_reads_validates_builds_and_publishes_nothing_but_the_report(nights):
-    plan, steps, assets, checks = nights["quiet"]
+    plan, steps, assets, checks, _ = nights["quiet"]
     assert not plan.ingest and not plan.dbt.nodes and not plan.publish
     assert steps == {"serving__morning_report"}, steps
     assert not checks  # no Great Expectations suite, no dbt test re-run
@@ -119,7 +131,7 @@ def test_a_quiet_night_reads_validates_builds_and_publishes_nothing_but_the_repo
 
 
 def test_a_new_as_of_date_rebuilds_only_what_reads_it(nights):
-    plan, steps, assets, _ = nights["next_as_of"]
+    plan, steps, assets, _, _ = nights["next_as_of"]
     assert not plan.ingest and list(plan.dbt.reasons) == ["as-of date"]
     assert not _bronze_steps(steps)
     built = {k.path[-1] for k in assets}
@@ -129,9 +141,21 @@ def test_a_new_as_of_date_rebuilds_only_what_reads_it(nights):
 
 
 def test_a_replaced_file_rebuilds_its_source_and_what_it_feeds(nights):
-    plan, steps, assets, _ = nights["replaced"]
+    plan, steps, assets, _, _ = nights["replaced"]
     assert set(plan.ingest) == {"tmall_orders"} and plan.dbt.reasons["bronze changed"] == ["tmall_orders"]
     assert _bronze_steps(steps) == {"bronze__tmall_orders"}
     built = {k.path[-1] for k in assets}
     assert {"fct_orders", "dim_customers"} <= built and "stg_wecom__contacts" not in built
     assert nights["tmall_after"] < nights["tmall_before"]
+
+
+def test_a_night_after_a_build_parses_only_what_changed_and_keeps_current_docs(nights):
+    # later builds reuse the parse of the build before, although the as-of date changed (the
+    # next night) and WAREHOUSE_DIR is not the one make prepare parsed with
+    for night in ("new_day", "next_as_of", "replaced"):
+        log = _dbt_log(nights[night][-1])
+        assert "Unable to do partial parsing" not in log and "Starting full parse" not in log, night
+    # same dbt project, same as-of date: the docs of the night before still describe it;
+    # a new as-of date renders them again
+    assert nights["replaced_docs_mtime"] == nights["next_docs_mtime"]
+    assert nights["next_docs_mtime"] != nights["new_day_docs_mtime"]

@@ -33,6 +33,8 @@ def dbt(warehouse: Path, *args: str, dbt_vars: dict | None = None) -> None:
     from dbt.cli.main import dbtRunner
 
     os.environ["WAREHOUSE_DIR"] = str(warehouse)
+    # the as-of date a Dagster run of this process left for its dbt commands is not this one's
+    os.environ.pop("SIYU_AS_OF_DATE", None)
     command = [
         *args,
         "--project-dir",

@@ -4,11 +4,14 @@
   is as_of_date - beijing_date(ts). One macro per notion so no model re-derives them.
 -#}
 
-{#- The run's logical date as a DATE: var as_of_date ('YYYY-MM-DD', passed by the
-    orchestrator); null means today in Beijing (a manual run), not today in UTC, which
+{#- The run's logical date as a DATE: var as_of_date ('YYYY-MM-DD'; unit tests and
+    `--vars` set it), else env SIYU_AS_OF_DATE (the orchestrator's: a var on the command
+    line would make every build parse the whole project anew, an env var only the files
+    that read it); neither means today in Beijing (a manual run), not today in UTC, which
     would still be yesterday before 08:00 Beijing time. -#}
 {% macro mart_as_of_date() -%}
     {%- set as_of = var('as_of_date', none) -%}
+    {%- if as_of is none -%}{%- set as_of = env_var('SIYU_AS_OF_DATE', '') -%}{%- endif -%}
     {%- if as_of is none or (as_of | string | trim) in ('', 'None', 'null') -%}
         cast({{ beijing_wallclock('current_timestamp') }} as date)
     {%- else -%}

@@ -7,6 +7,7 @@ so model edits show up while developing.
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -26,7 +27,7 @@ from dagster_dbt import (
 from dagster_project import settings
 from dagster_project.defs.common.retries import ensure_writable, retry_transient
 from dagster_project.lib.markdown import markdown_table
-from dagster_project.serving.dbt_docs import generate_docs
+from dagster_project.serving.dbt_docs import docs_are_current, generate_docs
 
 DBT_DIR = settings.DBT_DIR
 # dbt folder -> Dagster asset group (the pipeline layer); intermediate/<domain> by domain
@@ -90,7 +91,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
 
 def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] | None = None):
     """The one `dbt build` of the nightly run and of the erasure rebuild: the run's --target and
-    --vars, dbt's events streamed into the run (materialisations, row counts, test results as
+    as-of date, dbt's events streamed into the run (materialisations, row counts, test results as
     asset checks), the build recorded in $WAREHOUSE_DIR/state (dagster_project.planning.changes) and the
     docs regenerated. ``select``: dbt node names, for an op (an asset's selection is its own)."""
     from dagster_project.planning.changes import (
@@ -103,6 +104,7 @@ def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] 
     from sources.contracts import load_contracts
 
     settings.export_to_environment()
+    os.environ[AS_OF_ENV] = as_of  # the dbt processes of this run inherit it (dbt_options)
     pseudonym_key()  # SIYU_ENV=production refuses the development key here, before dbt starts
     with retry_transient():
         ensure_writable(settings.warehouse_db())  # a tool holding the file: retry later, not fail
@@ -110,7 +112,7 @@ def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] 
     project = dbt_project_fingerprint()
     # one --select value (space-separated, as dbt reads it): dagster-dbt takes the value of each
     # --select flag out of the args and passes it on, so further words would lose their flag
-    args = dbt_build_args(as_of) + (["--select", " ".join(select)] if select else [])
+    args = dbt_build_args() + (["--select", " ".join(select)] if select else [])
     is_asset = isinstance(context, dg.AssetExecutionContext)
     invocation = dbt.cli(
         args,
@@ -130,11 +132,16 @@ def build_warehouse(context, dbt: DbtCliResource, as_of: str, select: list[str] 
         raise invocation.get_error() or dg.Failure("dbt build failed: see the dbt log")
     run_results = invocation.get_artifact("run_results.json")
     keep_run_results(run_results)
+    keep_partial_parse(invocation.target_path)
     graph = dbt_graph(dbt_project().manifest_path)
     built = {r["unique_id"] for r in run_results["results"] if r.get("status") == "success"}
     record_build(settings.warehouse_dir(), graph, built, bronze_at_start, as_of, project)
+    generated_for = {"dbt_project": project, "as_of_date": as_of}
+    if docs_are_current(settings.docs_dir(), generated_for):
+        context.log.info(f"dbt docs: {settings.docs_dir()} already describe this project and day")
+        return
     try:  # the docs never block publication: a failure is a warning in the run's log
-        site = generate_docs(dbt, invocation.target_path, dbt_options(as_of), settings.docs_dir())
+        site = generate_docs(dbt, invocation.target_path, dbt_options(), settings.docs_dir(), generated_for)
         context.log.info(f"dbt docs: {site} (make docs serves them)")
     except Exception as exc:  # noqa: BLE001
         context.log.warning(f"dbt docs generate failed, the models are built: {exc}")
@@ -151,6 +158,21 @@ def keep_run_results(run_results: dict) -> Path:
     return path
 
 
+def keep_partial_parse(build_target: Path) -> None:
+    """The build's partial_parse.msgpack becomes the one dagster-dbt copies into the next
+    command's target folder: it was parsed with this run's profile (WAREHOUSE_DIR) and
+    environment, so the next build re-parses only the files that changed since (~3 s less than
+    a whole parse). ``make prepare``'s parse may have had another WAREHOUSE_DIR."""
+    source = build_target / "partial_parse.msgpack"
+    seed = Path(os.environ.get("DBT_TARGET_PATH", "target"))  # where dagster-dbt looks for it
+    seed = (seed if seed.is_absolute() else DBT_DIR / seed) / "partial_parse.msgpack"
+    if not source.exists() or source == seed:
+        return
+    tmp = seed.with_name(f".{seed.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(seed)  # atomic: a command starting now copies the old or the new file, whole
+
+
 def asset_keys_of(unique_ids) -> list[dg.AssetKey]:
     """The Dagster asset keys of dbt nodes (models, seeds, snapshots)."""
     nodes = _manifest()["nodes"]
@@ -165,13 +187,21 @@ def _manifest() -> dict:
     return json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
 
 
-def dbt_options(as_of: str) -> list[str]:
-    """The options every dbt command of a run shares: its as-of date and the profile target."""
-    return ["--vars", json.dumps({"as_of_date": as_of}), "--target", settings.dbt_target()]
+# The run's as-of date reaches dbt as this environment variable, not as `--vars`: dbt parses
+# the whole project again whenever the command line's vars differ from the last parse (every
+# night), but only the files reading an environment variable when its value changed
+# (dbt/macros/mart_dates.sql, mart_as_of_date).
+AS_OF_ENV = "SIYU_AS_OF_DATE"
 
 
-def dbt_build_args(as_of: str) -> list[str]:
-    return ["build", *dbt_options(as_of)]
+def dbt_options() -> list[str]:
+    """The options every dbt command of a run shares: the profile target (the as-of date is
+    AS_OF_ENV, set by build_warehouse)."""
+    return ["--target", settings.dbt_target()]
+
+
+def dbt_build_args() -> list[str]:
+    return ["build", *dbt_options()]
 
 
 def annotated(events: list, invocation) -> list:
@@ -226,5 +256,15 @@ def failing_rows_markdown(con: duckdb.DuckDBPyConnection, test_sql: str, limit: 
     return markdown_table(mask_frame(frame))
 
 
+class WarehouseDbtCli(DbtCliResource):
+    """dagster-dbt's CLI resource without the dbt adapter it opens in this process before every
+    command (~2 s each: loading the profile and the DuckDB adapter). The adapter serves only
+    dagster-dbt's fetch_row_counts / fetch_column_metadata, which this project does not use: row
+    counts come from the warehouse after the build (``annotated``)."""
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_DIR))
+    return WarehouseDbtCli(project_dir=dbt_project(), profiles_dir=str(DBT_DIR))
