@@ -15,6 +15,7 @@ On the clean landing, night by night through the nightly job with the asset sele
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -44,12 +45,21 @@ def _night(instance, as_of: str):
     return plan, steps, materialised, checks, result.run_id
 
 
-def _dbt_log(run_id: str) -> str:
-    """The dbt log of the run's build (dagster-dbt's target folder per step and run)."""
+def _dbt_target(run_id: str) -> Path:
+    """The target folder of the run's build (dagster-dbt's, per step and run)."""
     from tests.warehouse import DBT_DIR
 
     (folder,) = (DBT_DIR / "target").glob(f"warehouse_dbt_models-{run_id[:7]}-*")
-    return (folder / "dbt.log").read_text(encoding="utf-8")
+    return folder
+
+
+def _dbt_log(run_id: str) -> str:
+    return (_dbt_target(run_id) / "dbt.log").read_text(encoding="utf-8")
+
+
+def _unit_tests_run(run_id: str) -> int:
+    """Unit tests the build ran (its JSON log: docs generate overwrites run_results.json)."""
+    return len(set(re.findall(r'"unique_id": "(unit_test\.[^"]+)"', _dbt_log(run_id))))
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +169,10 @@ def test_a_night_after_a_build_parses_only_what_changed_and_keeps_current_docs(n
     # a new as-of date renders them again
     assert nights["replaced_docs_mtime"] == nights["next_docs_mtime"]
     assert nights["next_docs_mtime"] != nights["new_day_docs_mtime"]
+
+
+def test_unit_tests_run_once_per_dbt_project(nights):
+    # the first (full) build runs them; later builds of the same project do not
+    assert _unit_tests_run(nights["fresh"][-1]) > 10
+    for night in ("new_day", "next_as_of", "replaced"):
+        assert _unit_tests_run(nights[night][-1]) == 0, night
