@@ -60,6 +60,8 @@ def _run(home: Path, monkeypatch, deploy_config: bool) -> dict:
             )
             assert result.success
         assert job.execute_in_process(instance=instance, asset_selection=[summary.key]).success
+        with dg.DagsterInstance.get() as reader:  # a storage of its own, as the UI's process has
+            seen_by_another_reader = sorted(reader.get_materialized_partitions(exports.key))
         records = instance.fetch_materializations(exports.key, limit=1000).records
         latest = instance.get_latest_materialization_event(exports.key)
         return {
@@ -71,6 +73,7 @@ def _run(home: Path, monkeypatch, deploy_config: bool) -> dict:
                 and e.dagster_event.asset_key == exports.key
             ),
             "partitions": sorted(instance.get_materialized_partitions(exports.key)),
+            "seen_by_another_reader": seen_by_another_reader,
             "records": sorted(
                 (r.partition_key, r.run_id == latest.run_id, r.asset_materialization.metadata["rows"].value)
                 for r in records
@@ -101,3 +104,16 @@ def test_a_partition_range_is_stored_in_batches_with_the_same_answers(tmp_path, 
     assert len(batched["partitions"]) == 90 and len(batched["records"]) == 180
     assert batched["latest"][0] == "2026-03-31"
     assert batched == default
+
+
+def test_open_run_files_are_bounded_and_closed_on_dispose(tmp_path):
+    from dagster_project.instance.event_log import OPEN_RUN_FILES
+
+    storage = BatchedSqliteEventLogStorage(base_dir=str(tmp_path))
+    for n in range(10):  # a UI process reading one run after another
+        storage.get_logs_for_run(f"run-{n}")
+    storage.get_asset_records()  # the index
+    assert len(storage._engines) == OPEN_RUN_FILES + 1  # noqa: SLF001
+    assert list(storage._engines)[-2] == "run-9"  # noqa: SLF001 (the most recent stay open)
+    storage.dispose()
+    assert not storage._engines  # noqa: SLF001
