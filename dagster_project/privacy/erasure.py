@@ -395,27 +395,50 @@ def add_to_deny_list(warehouse_dir: Path, hashes: set[str], request_id: str, at:
     return len(new)
 
 
-def _frame_of(paths: list[Path], columns: list[str] | None = None) -> pl.DataFrame:
+FILE_COLUMN = "__bronze_file"
+
+
+def _frame_of(
+    paths: list[Path], columns: list[str] | None = None, file_column: str | None = None
+) -> pl.DataFrame:
     """These bronze files (of one source) as one frame, in one scan: the first file's schema,
-    a column a file lacks is null (PolarsError if the files' types differ)."""
-    scan = pl.scan_parquet(paths, missing_columns="insert", extra_columns="ignore")
-    return (scan.select(columns) if columns is not None else scan).collect()
+    a column a file lacks is null (PolarsError if the files' types differ); ``file_column``:
+    each row's file path."""
+    scan = pl.scan_parquet(
+        paths, missing_columns="insert", extra_columns="ignore", include_file_paths=file_column
+    )
+    if columns is not None:
+        scan = scan.select([*columns, *([file_column] if file_column else [])])
+    return scan.collect()
 
 
-def _names_a_denied_person(paths: list[Path], contract: Contract, denied: frozenset[str], key: bytes) -> bool:
-    """Whether any of these files has a row or JSON list entry of a denied person: erase_frame
-    once on all their identifier columns (per file, it costs ~5 ms a file of polars overhead)."""
+def _files_naming_a_denied_person(
+    paths: list[Path], contract: Contract, denied: frozenset[str], key: bytes
+) -> list[Path]:
+    """The files among these with a row or JSON list entry of a denied person: erase_frame
+    once on all their identifier columns (per file, it costs ~5 ms a file of polars overhead,
+    and at a million customers most of a source's files never name the person)."""
     if not paths or not denied:
-        return False
+        return []
     columns = [
         f"{c.name}_normalized" if c.type == "phone" else c.name for c in contract.columns if c.identifier
     ]
     try:
-        frame = _frame_of(paths, columns)
+        frame = _frame_of(paths, columns, file_column=FILE_COLUMN)
     except pl.exceptions.PolarsError:
-        return True  # files that do not stack (an older layout): look at each
+        return paths  # files that do not stack (an older layout): look at each
     erased = erase_frame(frame, contract, denied, key)
-    return bool(erased.rows_erased or erased.entries_erased)
+    if erased.entries_erased:
+        return paths  # list entries scrubbed from kept rows: not told apart by counting rows
+    if not erased.rows_erased:
+        return []
+    rows_before = frame.group_by(FILE_COLUMN).len()
+    rows_after = erased.frame.group_by(FILE_COLUMN).len()
+    lost_rows = rows_before.join(rows_after, on=FILE_COLUMN, how="left", suffix="_after").filter(
+        pl.col("len_after").is_null() | (pl.col("len_after") < pl.col("len"))
+    )
+    named = set(lost_rows[FILE_COLUMN].to_list())
+    return [path for path in paths if str(path) in named]
 
 
 def erase_bronze(
@@ -436,9 +459,7 @@ def erase_bronze(
     for source, contract in contracts.items():
         counts = {"rows": 0, "list_entries": 0, "rejects": 0}
         paths = sorted(layout.rows_dir(bronze_root, source).glob(layout.DATA_FILES))
-        if not _names_a_denied_person(paths, contract, denied, key):
-            paths = []  # most sources of a request: one look at all their files, none rewritten
-        for path in paths:
+        for path in _files_naming_a_denied_person(paths, contract, denied, key):
             erased = erase_frame(pl.read_parquet(path), contract, denied, key)
             if erased.rows_erased or erased.entries_erased:
                 loaded_at = pl.lit(rewritten_at).cast(erased.frame.schema["_loaded_at"])

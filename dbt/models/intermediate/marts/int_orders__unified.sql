@@ -8,6 +8,11 @@
 -- the record only for orders none of them carries (mini-program orders whose purchase
 -- event never reached the tracker, offline orders, and platform orders whose export rows
 -- were rejected). Staging already keeps the latest export of every record.
+--
+-- Built after int_identity__links, never beside it: at a million customers the two together
+-- ran DuckDB out of memory (one 4 GB limit for both dbt threads; their aggregates over
+-- every order and link hold more than they can spill). Nearly every night rebuilds both.
+-- depends_on: {{ ref('int_identity__links') }}
 with
 
 tmall as (
