@@ -82,6 +82,12 @@ def _person_ids(warehouse: Path) -> set[tuple]:
         )
 
 
+def _links(warehouse: Path) -> set[tuple]:
+    """The identity evidence, summed from int_identity__file_links (incremental by file version)."""
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        return set(con.execute("select * from intermediate.int_identity__links").fetchall())
+
+
 def _merges(warehouse: Path) -> set[tuple]:
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         return set(con.execute("select retired_person_id, person_id from marts.person_id_merges").fetchall())
@@ -281,6 +287,7 @@ def nights(tmp_path_factory):
                     skip_tables=("person_id_merges",),
                 ),
                 "person_ids": (_person_ids(incremental), _person_ids(sequence)),
+                "links": (_links(incremental), _links(sequence)),
                 "merges": (_merges(incremental), set(merges_of_full_builds)),
                 "events_of_changed_identifiers": _events_of(incremental, changed) if changed else 0,
                 "erased": erased,
@@ -316,6 +323,13 @@ def test_the_nights_exercise_what_they_claim(nights):
 @pytest.mark.parametrize("night", range(5))
 def test_every_serving_table_equals_a_fresh_full_build(nights, night):
     assert not nights[night]["differences"], (nights[night]["night"], nights[night]["differences"])
+
+
+@pytest.mark.parametrize("night", range(5))
+def test_identity_links_equal_those_of_a_fresh_full_build(nights, night):
+    incremental, full = nights[night]["links"]
+    assert incremental, nights[night]["night"]
+    assert incremental == full, (nights[night]["night"], sorted(incremental ^ full)[:5])
 
 
 @pytest.mark.parametrize("night", range(5))

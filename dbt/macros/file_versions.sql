@@ -1,0 +1,79 @@
+{#- Incremental models keep their rows per bronze file version, (_file_sha256, _loaded_at):
+    a replaced or re-read export, and a file rewritten by an erasure
+    (dagster_project/privacy/erasure.py), are new versions; the old one is gone from bronze. -#}
+
+{#- post_hook of an incremental latest-export-wins model: rows whose bronze file version
+    (_file_sha256, _loaded_at) is gone (a replaced or re-read export's old version, a file
+    rewritten by an erasure, retention) and that the incremental run did not re-decide
+    (their key has no bronze row left) leave the table. -#}
+{% macro delete_rows_of_vanished_files(source_name) -%}
+    {{ delete_rows_of_vanished_versions(source('bronze', source_name)) }}
+{%- endmacro %}
+
+{#- The same against any relation carrying the lineage columns (a model downstream of an
+    incremental staging model keeps only the rows whose file version is still upstream). -#}
+{% macro delete_rows_of_vanished_versions(upstream) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as current
+    where not exists (
+        select 1
+        from (select distinct _file_sha256, _loaded_at from {{ upstream }}) as upstream_files
+        where upstream_files._file_sha256 = current._file_sha256
+            and upstream_files._loaded_at = current._loaded_at
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- post_hook of a model keeping a `source` column (a bronze source name) beside the lineage
+    columns: its rows whose file version is gone from that source's bronze leave the table. -#}
+{% macro delete_rows_of_vanished_source_versions(source_names) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as current
+    where not exists (
+        select 1
+        from (
+            {%- for name in source_names %}
+            select distinct '{{ name }}' as source, _file_sha256, _loaded_at from {{ source('bronze', name) }}
+            {%- if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as upstream_files
+        where upstream_files.source = current.source
+            and upstream_files._file_sha256 = current._file_sha256
+            and upstream_files._loaded_at = current._loaded_at
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows an incremental model keyed by (source, file version) must (re)read: a filter
+    on `_loaded_at` from the oldest bronze file version of these sources that the model does
+    not hold yet (every row on a first or full build; none when it holds them all). It is a
+    constant, not a subquery, so DuckDB skips every Parquet file (and row group) whose
+    statistics say it is older: a night reads what landed since the last build. Versions at
+    or after that instant that the model already holds are read again; its delete+insert by
+    version replaces them with the same rows. The oldest missing version, not the newest
+    held one, so that a file version stamped no later than the last build is still read. -#}
+{% macro file_versions_not_yet_read(source_names) -%}
+    {%- if not (is_incremental() and execute) -%}{{- return("true") -}}{%- endif -%}
+    {%- set oldest_missing -%}
+        select cast(min(upstream_files._loaded_at) as varchar)
+        from (
+            {%- for name in source_names %}
+            select distinct '{{ name }}' as source, _file_sha256, _loaded_at from {{ source('bronze', name) }}
+            {%- if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as upstream_files
+        where not exists (
+            select 1 from (select distinct source, _file_sha256, _loaded_at from {{ this }}) as held
+            where held.source = upstream_files.source
+                and held._file_sha256 = upstream_files._file_sha256
+                and held._loaded_at = upstream_files._loaded_at
+        )
+    {%- endset -%}
+    {%- set oldest = run_query(oldest_missing).columns[0].values()[0] -%}
+    {%- if oldest is none -%}{{- return("false") -}}{%- endif -%}
+    {{- return("_loaded_at >= cast('" ~ oldest ~ "' as " ~ type_instant() ~ ")") -}}
+{%- endmacro %}
