@@ -40,7 +40,7 @@ oa_users as (
         'oa_openid' as left_type, openid as left_value, 'wx_unionid' as right_type, unionid as right_value,
         'wechat_oa_users' as source, 'account' as evidence,
         coalesce(subscribe_time, {{ export_date_ts('_export_date') }}) as seen_at,
-        _source_file as source_file, _file_sha256, _loaded_at
+        _source_file as source_file
     from {{ ref('stg_wechat_oa__user_history') }}
     where {{ since }}
 ),
@@ -48,27 +48,27 @@ oa_users as (
 mp_users as (
     select 'mp_openid', openid, 'wx_unionid', unionid, 'wechat_mp_users', 'account',
         coalesce(register_time, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_wechat_mp__user_history') }}
     where {{ since }}
     union all
     select 'mp_openid', openid, 'phone', phone_number_normalized, 'wechat_mp_users', 'phone_verified',
         coalesce(register_time, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_wechat_mp__user_history') }}
     where {{ since }}
 ),
 
 mp_events as (
-    select 'mp_openid', openid, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'device', event_time, _source_file, _file_sha256, _loaded_at
+    select 'mp_openid', openid, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'device', event_time, _source_file
     from {{ source('bronze', 'wechat_mp_events') }}
     where {{ since }}
     union all
-    select 'order', {{ order_key("'miniprogram'", 'order_id') }}, 'mp_openid', openid, 'wechat_mp_events', 'order_buyer', event_time, _source_file, _file_sha256, _loaded_at
+    select 'order', {{ order_key("'miniprogram'", 'order_id') }}, 'mp_openid', openid, 'wechat_mp_events', 'order_buyer', event_time, _source_file
     from {{ source('bronze', 'wechat_mp_events') }}
     where {{ since }} and event = 'purchase'
     union all
-    select 'order', {{ order_key("'miniprogram'", 'order_id') }}, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'order_device', event_time, _source_file, _file_sha256, _loaded_at
+    select 'order', {{ order_key("'miniprogram'", 'order_id') }}, 'mp_anonymous_id', anonymous_id, 'wechat_mp_events', 'order_device', event_time, _source_file
     from {{ source('bronze', 'wechat_mp_events') }}
     where {{ since }} and event = 'purchase' and openid is null
 ),
@@ -76,7 +76,7 @@ mp_events as (
 wecom_contacts as (
     select 'wecom_external_userid', external_userid, 'wx_unionid', unionid, 'wecom_contacts', 'account',
         {{ export_date_ts('_export_date') }},
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_wecom__contact_history') }}
     where {{ since }}
 ),
@@ -84,7 +84,7 @@ wecom_contacts as (
 wecom_remark_phones as (
     select 'wecom_external_userid', external_userid, 'phone', phone, 'wecom_contacts', 'phone_staff',
         coalesce(createtime, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_wecom__contact_follow_history') }}, {{ unnest_lateral('remark_mobiles') }} as mobiles(phone)
     where {{ since }}
 ),
@@ -92,7 +92,7 @@ wecom_remark_phones as (
 wecom_group_members as (
     select 'wecom_external_userid', external_userid, 'wx_unionid', unionid, 'wecom_groups', 'account',
         coalesce(join_time, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_wecom__group_member_history') }}
     where {{ since }}
 ),
@@ -100,13 +100,13 @@ wecom_group_members as (
 crm_members as (
     select 'crm_member_id', member_id, 'wx_unionid', unionid, 'crm_members', 'account',
         coalesce(registered_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_crm__member_history') }}
     where {{ since }}
     union all
     select 'crm_member_id', member_id, 'phone', phone_normalized, 'crm_members', 'phone_member',
         coalesce(registered_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_crm__member_history') }}
     where {{ since }}
 ),
@@ -115,13 +115,13 @@ crm_members as (
 tmall as (
     select 'order', {{ order_key("'tmall'", 'order_id') }}, 'tmall_buyer', buyer_nick, 'tmall_orders', 'order_buyer',
         coalesce(created_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ source('bronze', 'tmall_orders') }}
     where {{ since }}
     union all
     select 'order', {{ order_key("'tmall'", 'order_id') }}, 'phone', receiver_phone_normalized, 'tmall_orders', 'phone_receiver',
         coalesce(created_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ source('bronze', 'tmall_orders') }}
     where {{ since }}
 ),
@@ -129,7 +129,7 @@ tmall as (
 jd as (
     select 'order', {{ order_key("'jd'", 'order_id') }}, 'phone', customer_phone_normalized, 'jd_orders', 'phone_receiver',
         coalesce(ordered_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ source('bronze', 'jd_orders') }}
     where {{ since }}
 ),
@@ -137,7 +137,7 @@ jd as (
 douyin as (
     select 'order', {{ order_key("'douyin'", 'order_id') }}, 'phone', receiver_phone_normalized, 'douyin_orders', 'phone_receiver',
         coalesce(submitted_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ source('bronze', 'douyin_orders') }}
     where {{ since }}
 ),
@@ -145,13 +145,13 @@ douyin as (
 youzan as (
     select 'order', {{ order_key("'youzan'", 'order_id') }}, 'phone', buyer_phone_normalized, 'youzan_orders', 'phone_buyer',
         coalesce(created_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ source('bronze', 'youzan_orders') }}
     where {{ since }}
     union all
     select 'order', {{ order_key("'youzan'", 'order_id') }}, 'phone', receiver_phone_normalized, 'youzan_orders', 'phone_receiver',
         coalesce(created_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ source('bronze', 'youzan_orders') }}
     where {{ since }}
 ),
@@ -159,14 +159,14 @@ youzan as (
 erp as (
     select 'order', order_key, 'phone', receiver_phone_normalized, 'erp_sales', 'phone_receiver',
         coalesce(traded_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_erp__sales_history') }}
     where {{ since }}
     union all
     -- 客户网名 is the platform buyer name; on Tmall orders it is the Tmall buyer (会员名)
     select 'order', order_key, 'tmall_buyer', buyer_nick, 'erp_sales', 'order_buyer',
         coalesce(traded_at, {{ export_date_ts('_export_date') }}),
-        _source_file, _file_sha256, _loaded_at
+        _source_file
     from {{ ref('stg_erp__sales_history') }}
     where {{ since }} and platform = 'tmall'
 ),
@@ -184,24 +184,55 @@ unioned as (
     union all select * from douyin
     union all select * from youzan
     union all select * from erp
-)
+),
 
 -- Per export file first: a file repeats a link many times (a device on every event), and
 -- only plain aggregates spill to disk (a count(distinct) over ~10^8 event rows ran DuckDB
--- out of memory at a million customers).
+-- out of memory at a million customers). The file version is joined after the aggregate,
+-- not grouped by: bronze holds one version of a file, and a 64-character checksum in the
+-- key of ~2 * 10^7 groups ran DuckDB out of memory at a million customers.
+per_file as (
+    select
+        left_type,
+        left_value,
+        right_type,
+        right_value,
+        source,
+        evidence,
+        source_file,
+        min(seen_at) as first_seen_at,
+        max(seen_at) as last_seen_at,
+        count(*) as sightings
+    from unioned
+    where left_value is not null or right_value is not null
+    group by all
+),
+
+file_versions as (
+    {%- for name in identity_link_sources() %}
+    select distinct '{{ name }}' as source, _source_file as source_file, _file_sha256, _loaded_at
+    from {{ source('bronze', name) }}
+    where {{ since }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
 select
-    left_type,
-    left_value,
-    right_type,
-    right_value,
-    source,
-    evidence,
-    source_file,
-    _file_sha256,
-    _loaded_at,
-    min(seen_at) as first_seen_at,
-    max(seen_at) as last_seen_at,
-    count(*) as sightings
-from unioned
-where left_value is not null or right_value is not null
-group by all
+    per_file.left_type,
+    per_file.left_value,
+    per_file.right_type,
+    per_file.right_value,
+    per_file.source,
+    per_file.evidence,
+    per_file.source_file,
+    file_versions._file_sha256,
+    file_versions._loaded_at,
+    per_file.first_seen_at,
+    per_file.last_seen_at,
+    per_file.sightings
+from per_file
+inner join file_versions
+    on per_file.source = file_versions.source
+    and per_file.source_file = file_versions.source_file
