@@ -26,6 +26,14 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- (source, _file_sha256, _loaded_at) of every file version in these sources' bronze. -#}
+{% macro bronze_source_versions(source_names) -%}
+    {%- for name in source_names %}
+    select distinct '{{ name }}' as source, _file_sha256, _loaded_at from {{ source('bronze', name) }}
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- post_hook of a model keeping a `source` column (a bronze source name) beside the lineage
     columns: its rows whose file version is gone from that source's bronze leave the table. -#}
 {% macro delete_rows_of_vanished_source_versions(source_names) -%}
@@ -33,12 +41,7 @@
     delete from {{ this }} as current
     where not exists (
         select 1
-        from (
-            {%- for name in source_names %}
-            select distinct '{{ name }}' as source, _file_sha256, _loaded_at from {{ source('bronze', name) }}
-            {%- if not loop.last %} union all{% endif %}
-            {%- endfor %}
-        ) as upstream_files
+        from ({{ bronze_source_versions(source_names) }}) as upstream_files
         where upstream_files.source = current.source
             and upstream_files._file_sha256 = current._file_sha256
             and upstream_files._loaded_at = current._loaded_at
@@ -60,12 +63,7 @@
     {%- if not (is_incremental() and execute) -%}{{- return("true") -}}{%- endif -%}
     {%- set oldest_missing -%}
         select cast(min(upstream_files._loaded_at) as varchar)
-        from (
-            {%- for name in source_names %}
-            select distinct '{{ name }}' as source, _file_sha256, _loaded_at from {{ source('bronze', name) }}
-            {%- if not loop.last %} union all{% endif %}
-            {%- endfor %}
-        ) as upstream_files
+        from ({{ bronze_source_versions(source_names) }}) as upstream_files
         where not exists (
             select 1 from (select distinct source, _file_sha256, _loaded_at from {{ this }}) as held
             where held.source = upstream_files.source
