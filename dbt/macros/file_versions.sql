@@ -26,10 +26,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- (source, _file_sha256, _loaded_at) of every file version in these sources' bronze. -#}
-{% macro bronze_source_versions(source_names) -%}
+{#- (source, source_file, _file_sha256, _loaded_at) of every file version in these sources'
+    bronze (bronze holds one version of a file), or of those a filter on them keeps. -#}
+{% macro bronze_source_versions(source_names, where="true") -%}
     {%- for name in source_names %}
-    select distinct '{{ name }}' as source, _file_sha256, _loaded_at from {{ source('bronze', name) }}
+    select distinct '{{ name }}' as source, _source_file as source_file, _file_sha256, _loaded_at
+    from {{ source('bronze', name) }} where {{ where }}
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
 {%- endmacro %}

@@ -209,14 +209,7 @@ per_file as (
 ),
 
 file_versions as (
-    {%- for name in identity_link_sources() %}
-    select distinct '{{ name }}' as source, _source_file as source_file, _file_sha256, _loaded_at
-    from {{ source('bronze', name) }}
-    where {{ since }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ bronze_source_versions(identity_link_sources(), where=since) }}
 )
 
 select
