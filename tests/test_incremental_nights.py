@@ -88,6 +88,22 @@ def _links(warehouse: Path) -> set[tuple]:
         return set(con.execute("select * from intermediate.int_identity__links").fetchall())
 
 
+def _explanations(warehouse: Path) -> list[tuple]:
+    """Why each identifier is in its person (int_identity__explain, incremental by person)."""
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        return sorted(
+            con.execute("select * from intermediate.int_identity__explain").fetchall(),
+            key=lambda row: tuple("" if v is None else str(v) for v in row),
+        )
+
+
+def _explained_only_changed_persons(warehouse: Path) -> bool:
+    """Whether the night's build of int_identity__explain took its incremental branch (the
+    SQL dbt ran selects the changed persons) rather than explaining every person."""
+    ran = next((warehouse / "dbt_target" / "compiled").rglob("int_identity__explain.sql"))
+    return "changed_persons" in ran.read_text(encoding="utf-8")
+
+
 def _merges(warehouse: Path) -> set[tuple]:
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         return set(con.execute("select retired_person_id, person_id from marts.person_id_merges").fetchall())
@@ -288,6 +304,8 @@ def nights(tmp_path_factory):
                 ),
                 "person_ids": (_person_ids(incremental), _person_ids(sequence)),
                 "links": (_links(incremental), _links(sequence)),
+                "explanations": (_explanations(incremental), _explanations(sequence)),
+                "explained_only_changed_persons": _explained_only_changed_persons(incremental),
                 "merges": (_merges(incremental), set(merges_of_full_builds)),
                 "events_of_changed_identifiers": _events_of(incremental, changed) if changed else 0,
                 "erased": erased,
@@ -318,6 +336,16 @@ def test_the_nights_exercise_what_they_claim(nights):
     # those identifiers had to be re-mapped, not only the new ones
     assert sum(n["events_of_changed_identifiers"] for n in nights) > 0
     assert nights[-1]["erased"]
+    # the identity changes were explained person by person; a gone file version (a replaced
+    # export, an erasure) makes every person re-explained
+    explained = {n["night"]: n["explained_only_changed_persons"] for n in nights}
+    assert explained == {
+        "first night": False,
+        "new export day, a replaced and a late old export": False,
+        "nothing new": True,
+        "two new export days and identity changes": True,
+        "erasure": False,
+    }
 
 
 @pytest.mark.parametrize("night", range(5))
@@ -330,6 +358,13 @@ def test_identity_links_equal_those_of_a_fresh_full_build(nights, night):
     incremental, full = nights[night]["links"]
     assert incremental, nights[night]["night"]
     assert incremental == full, (nights[night]["night"], sorted(incremental ^ full)[:5])
+
+
+@pytest.mark.parametrize("night", range(5))
+def test_explanations_equal_those_of_a_fresh_full_build(nights, night):
+    incremental, full = nights[night]["explanations"]
+    assert incremental, nights[night]["night"]
+    assert incremental == full, (nights[night]["night"], list(set(incremental) ^ set(full))[:5])
 
 
 @pytest.mark.parametrize("night", range(5))

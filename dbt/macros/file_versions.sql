@@ -77,3 +77,44 @@
     {%- if oldest is none -%}{{- return("false") -}}{%- endif -%}
     {{- return("_loaded_at >= cast('" ~ oldest ~ "' as " ~ type_instant() ~ ")") -}}
 {%- endmacro %}
+
+{#- A model derived from a model keyed by (source, file version), such as
+    int_identity__file_links, that re-derives only what the upstream's new file versions
+    touch records after each build the versions it was built from
+    (<model>__file_versions: source and version, no identifier). -#}
+{% macro file_versions_record() -%}
+    {%- do return(api.Relation.create(database=this.database, schema=this.schema,
+                                      identifier=this.identifier ~ '__file_versions', type='table')) -%}
+{%- endmacro %}
+
+{#- post_hook: replace the record by the versions this build read. -#}
+{% macro record_file_versions(upstream) -%}
+    {%- set record = file_versions_record() -%}
+    {%- do adapter.drop_relation(record) -%}
+    create table {{ record }} as select distinct source, _file_sha256, _loaded_at from {{ upstream }}
+{%- endmacro %}
+
+{#- What the upstream holds that this model was not built from: none when the model must be
+    derived whole (a first or full build, no record, or a version it was built from is gone:
+    a replaced export, a file an erasure rewrote, whose rows' contribution cannot be
+    subtracted), else a constant filter on the upstream's rows that keeps at least those of
+    its new versions ("false" when there are none). -#}
+{% macro file_versions_since_last_build(upstream) -%}
+    {%- if not (is_incremental() and execute) -%}{{- return(none) -}}{%- endif -%}
+    {%- set record = adapter.get_relation(this.database, this.schema, this.identifier ~ '__file_versions') -%}
+    {%- if record is none -%}{{- return(none) -}}{%- endif -%}
+    {%- set query -%}
+        with
+        upstream_versions as (select distinct source, _file_sha256, _loaded_at from {{ upstream }}),
+        recorded as (select source, _file_sha256, _loaded_at from {{ record }})
+        select
+            (select count(*) from recorded anti join upstream_versions
+                using (source, _file_sha256, _loaded_at)) as vanished,
+            (select cast(min(_loaded_at) as varchar) from upstream_versions anti join recorded
+                using (source, _file_sha256, _loaded_at)) as oldest_new
+    {%- endset -%}
+    {%- set row = run_query(query).rows[0] -%}
+    {%- if row[0] > 0 -%}{{- return(none) -}}{%- endif -%}
+    {%- if row[1] is none -%}{{- return("false") -}}{%- endif -%}
+    {{- return("_loaded_at >= cast('" ~ row[1] ~ "' as " ~ type_instant() ~ ")") -}}
+{%- endmacro %}
