@@ -145,6 +145,7 @@ hops as (
 -- each hop both ways round, so that one scan of the links finds those that join it
 hop_ends as (
 
+    -- the hop's identifier is also its left or its right end (hence the repeated column)
     select
         node_key, node_key as left_key, parent_key as right_key,
         node_type as left_type, node_value as left_value, parent_type as right_type, parent_value as right_value
@@ -152,7 +153,7 @@ hop_ends as (
 
     union all
 
-    select node_key, parent_key, node_key, parent_type, parent_value, node_type, node_value
+    select node_key, parent_key, node_key, parent_type, parent_value, node_type, node_value  -- noqa: AL08
     from hops
 
 ),
