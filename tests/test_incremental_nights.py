@@ -97,6 +97,19 @@ def _explanations(warehouse: Path) -> list[tuple]:
         )
 
 
+def _paths(warehouse: Path) -> set[tuple]:
+    """Each identifier's parent towards its anchor (int_identity__paths, incremental by person)."""
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        return set(con.execute("select * from intermediate.int_identity__paths").fetchall())
+
+
+def _traced_only_changed_persons(warehouse: Path) -> bool:
+    """Whether the night's int_identity__persons_to_retrace compared the held paths (listing
+    the changed persons) rather than listing every person."""
+    ran = next((warehouse / "dbt_target" / "compiled").rglob("int_identity__persons_to_retrace.sql"))
+    return "moved as (" in ran.read_text(encoding="utf-8")
+
+
 def _explained_only_changed_persons(warehouse: Path) -> bool:
     """Whether the night's build of int_identity__explain took its incremental branch (the
     SQL dbt ran selects the changed persons) rather than explaining every person."""
@@ -306,6 +319,8 @@ def nights(tmp_path_factory):
                 "links": (_links(incremental), _links(sequence)),
                 "explanations": (_explanations(incremental), _explanations(sequence)),
                 "explained_only_changed_persons": _explained_only_changed_persons(incremental),
+                "traced_only_changed_persons": _traced_only_changed_persons(incremental),
+                "paths": (_paths(incremental), _paths(sequence)),
                 "merges": (_merges(incremental), set(merges_of_full_builds)),
                 "events_of_changed_identifiers": _events_of(incremental, changed) if changed else 0,
                 "erased": erased,
@@ -346,6 +361,8 @@ def test_the_nights_exercise_what_they_claim(nights):
         "two new export days and identity changes": True,
         "erasure": False,
     }
+    # the paths likewise: the same nights traced only the persons that changed
+    assert [n["traced_only_changed_persons"] for n in nights] == list(explained.values())
 
 
 @pytest.mark.parametrize("night", range(5))
@@ -358,6 +375,13 @@ def test_identity_links_equal_those_of_a_fresh_full_build(nights, night):
     incremental, full = nights[night]["links"]
     assert incremental, nights[night]["night"]
     assert incremental == full, (nights[night]["night"], sorted(incremental ^ full)[:5])
+
+
+@pytest.mark.parametrize("night", range(5))
+def test_paths_equal_those_of_a_fresh_full_build(nights, night):
+    incremental, full = nights[night]["paths"]
+    assert incremental, nights[night]["night"]
+    assert incremental == full, (nights[night]["night"], list(incremental ^ full)[:5])
 
 
 @pytest.mark.parametrize("night", range(5))

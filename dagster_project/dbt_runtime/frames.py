@@ -18,3 +18,11 @@ def from_polars(frame: pl.DataFrame, session):
     if hasattr(session, "sparkContext"):  # a SparkSession: dbt-spark writes Spark DataFrames
         return session.createDataFrame(frame.to_arrow())
     return frame
+
+
+def keep_matching(relation, keys, column: str, key_column: str):
+    """The rows of relation whose `column` is among the `key_column` values of keys (a semi
+    join, so each row at most once)."""
+    if hasattr(relation, "toArrow"):  # a Spark DataFrame
+        return relation.join(keys.selectExpr(f"{key_column} as {column}"), on=column, how="left_semi")
+    return relation.join(keys.select(f"{key_column} as {column}"), column, how="semi")

@@ -6,7 +6,7 @@ re-exported here, so the one surface dbt depends on is visible in one place.
 """
 
 from dagster_project.clv.fitting import fit_params_frame, predict_frame
-from dagster_project.dbt_runtime.frames import from_polars, to_polars
+from dagster_project.dbt_runtime.frames import from_polars, keep_matching, to_polars
 from dagster_project.identity.graph import stitch_relations
 from dagster_project.identity.overrides import EFFECT_SCHEMA, apply_overrides, link_weights, read_overrides
 from dagster_project.identity.paths import anchor_paths
@@ -25,12 +25,19 @@ __all__ = [
 ]
 
 
-def path_relations(persons_relation, edges_relation):
-    """Body of the dbt Python model int_identity__paths (identity.paths.anchor_paths on the
-    engine's relations)."""
+def path_relations(persons_relation, edges_relation, retrace_relation=None):
+    """Body of the dbt Python model int_identity__retraced_paths (identity.paths.anchor_paths
+    on the engine's relations), with each identifier's person_id; only the persons of
+    retrace_relation (person_id) and their edges when it is given."""
     import polars as pl
 
-    persons = to_polars(persons_relation.select("node_key", "is_anchor"))
+    if retrace_relation is not None:  # a person's tree needs only its own identifiers and edges
+        persons_relation = keep_matching(persons_relation, retrace_relation, "person_id", "person_id")
+        edges_relation = keep_matching(edges_relation, persons_relation, "left_key", "node_key")
+    persons = to_polars(persons_relation.select("node_key", "person_id", "is_anchor"))
     edges = to_polars(edges_relation.select("left_key", "right_key"))
     anchors = persons.filter(pl.col("is_anchor"))["node_key"]
-    return anchor_paths(persons["node_key"], anchors, edges["left_key"], edges["right_key"])
+    paths = anchor_paths(persons["node_key"], anchors, edges["left_key"], edges["right_key"])
+    return paths.join(
+        persons.select("node_key", "person_id"), on="node_key", how="left", maintain_order="left"
+    )

@@ -101,7 +101,13 @@
     its new versions ("false" when there are none). -#}
 {% macro file_versions_since_last_build(upstream) -%}
     {%- if not (is_incremental() and execute) -%}{{- return(none) -}}{%- endif -%}
-    {%- set record = adapter.get_relation(this.database, this.schema, this.identifier ~ '__file_versions') -%}
+    {{- return(file_versions_since_build_of(upstream, this.identifier)) -}}
+{%- endmacro %}
+
+{#- The same for the model named model_name, from its record (none without one). -#}
+{% macro file_versions_since_build_of(upstream, model_name) -%}
+    {%- if not execute -%}{{- return(none) -}}{%- endif -%}
+    {%- set record = adapter.get_relation(this.database, this.schema, model_name ~ '__file_versions') -%}
     {%- if record is none -%}{{- return(none) -}}{%- endif -%}
     {%- set query -%}
         with
