@@ -28,10 +28,15 @@ __all__ = [
 def path_relations(persons_relation, edges_relation, retrace_relation=None):
     """Body of the dbt Python model int_identity__retraced_paths (identity.paths.anchor_paths
     on the engine's relations), with each identifier's person_id; only the persons of
-    retrace_relation (person_id) and their edges when it is given."""
+    retrace_relation (person_id, traces_every_person) and their edges when it is given."""
     import polars as pl
 
-    if retrace_relation is not None:  # a person's tree needs only its own identifiers and edges
+    # a person's tree needs only its own identifiers and edges; when the list is every
+    # person, looking them up would only cost (twice the tracing itself at a million)
+    if (
+        retrace_relation is not None
+        and to_polars(retrace_relation.filter("traces_every_person").limit(1)).is_empty()
+    ):
         persons_relation = keep_matching(persons_relation, retrace_relation, "person_id", "person_id")
         edges_relation = keep_matching(edges_relation, persons_relation, "left_key", "node_key")
     persons = to_polars(persons_relation.select("node_key", "person_id", "is_anchor"))

@@ -25,7 +25,8 @@ current_persons as (
 
 ){% if new_links is none %}
 
-select distinct person_id from current_persons
+-- every person: said in a column, so the tracing skips the look-up of the listed persons
+select distinct person_id, true as traces_every_person from current_persons
 {%- else %},
 
 held as (
@@ -80,6 +81,6 @@ changed as (
 
 )
 
-select person_id from changed
+select person_id, false as traces_every_person from changed
 where person_id is not null
 {%- endif %}
