@@ -80,39 +80,9 @@ moved as (
 
 ),
 
-new_links as (
-
-    select left_type, left_value, right_type, right_value
-    from {{ ref('int_identity__file_links') }}
-    where {{ new_links }}
-
-),
-
-touched_nodes as (
-
-    select left_type || ':' || left_value as node_key from new_links
-    union
-    select right_type || ':' || right_value from new_links
-    union
-    select left_key from {{ ref('int_identity__override_edges') }} where change = 'added'
-    union
-    select right_key from {{ ref('int_identity__override_edges') }} where change = 'added'
-
-),
-
 changed_persons as (
 
-    select current_person_id as person_id from moved
-    union
-    select held_person_id from moved
-    union
-    select every_person.person_id
-    from every_person
-    inner join touched_nodes on every_person.node_key = touched_nodes.node_key
-    union
-    select held.person_id
-    from held
-    inner join touched_nodes on held.node_key = touched_nodes.node_key
+    {{ changed_persons("every_person", "held", "moved", new_links, "('added')") }}
 
 ),
 

@@ -45,39 +45,9 @@ moved as (
 
 ),
 
-new_links as (
-
-    select left_type, left_value, right_type, right_value
-    from {{ ref('int_identity__file_links') }}
-    where {{ new_links }}
-
-),
-
-touched as (
-
-    select left_type || ':' || left_value as node_key from new_links
-    union
-    select right_type || ':' || right_value from new_links
-    union
-    select left_key from {{ ref('int_identity__override_edges') }}
-    union
-    select right_key from {{ ref('int_identity__override_edges') }}
-
-),
-
 changed as (
 
-    select current_person_id as person_id from moved
-    union
-    select held_person_id from moved
-    union
-    select current_persons.person_id
-    from current_persons
-    inner join touched on current_persons.node_key = touched.node_key
-    union
-    select held.person_id
-    from held
-    inner join touched on held.node_key = touched.node_key
+    {{ changed_persons("current_persons", "held", "moved", new_links, "('cut', 'added')") }}
 
 )
 
