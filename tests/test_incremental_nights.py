@@ -117,6 +117,13 @@ def _explained_only_changed_persons(warehouse: Path) -> bool:
     return "changed_persons" in ran.read_text(encoding="utf-8")
 
 
+def _folded_only_new_file_versions(warehouse: Path) -> bool:
+    """Whether the night's build of int_identity__links folded the new file versions into
+    the held links (the SQL dbt ran joins them) rather than summing every file row again."""
+    ran = next((warehouse / "dbt_target" / "compiled").rglob("int_identity__links.sql"))
+    return "as held" in ran.read_text(encoding="utf-8")
+
+
 def _merges(warehouse: Path) -> set[tuple]:
     with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
         return set(con.execute("select retired_person_id, person_id from marts.person_id_merges").fetchall())
@@ -320,6 +327,7 @@ def nights(tmp_path_factory):
                 "explanations": (_explanations(incremental), _explanations(sequence)),
                 "explained_only_changed_persons": _explained_only_changed_persons(incremental),
                 "traced_only_changed_persons": _traced_only_changed_persons(incremental),
+                "folded_only_new_file_versions": _folded_only_new_file_versions(incremental),
                 "paths": (_paths(incremental), _paths(sequence)),
                 "merges": (_merges(incremental), set(merges_of_full_builds)),
                 "events_of_changed_identifiers": _events_of(incremental, changed) if changed else 0,
@@ -363,6 +371,9 @@ def test_the_nights_exercise_what_they_claim(nights):
     }
     # the paths likewise: the same nights traced only the persons that changed
     assert [n["traced_only_changed_persons"] for n in nights] == list(explained.values())
+    # and the links folded in only the new file versions (a replaced export or an erasure
+    # removes a version: every link is summed again)
+    assert [n["folded_only_new_file_versions"] for n in nights] == list(explained.values())
 
 
 @pytest.mark.parametrize("night", range(5))

@@ -26,3 +26,17 @@ def keep_matching(relation, keys, column: str, key_column: str):
     if hasattr(relation, "toArrow"):  # a Spark DataFrame
         return relation.join(keys.selectExpr(f"{key_column} as {column}"), on=column, how="left_semi")
     return relation.join(keys.select(f"{key_column} as {column}"), column, how="semi")
+
+
+def row_count(relation) -> int:
+    if hasattr(relation, "toArrow"):  # a Spark DataFrame
+        return relation.count()
+    return relation.aggregate("count(*)").fetchall()[0][0]
+
+
+def part_of(relation, column: str, parts: int, part: int):
+    """The rows of relation in part `part` of `parts`, by a hash of `column`: the parts are
+    disjoint and together hold every row."""
+    if hasattr(relation, "toArrow"):  # a Spark DataFrame: hash() is a signed int there
+        return relation.filter(f"pmod(hash({column}), {parts}) = {part}")
+    return relation.filter(f"hash({column}) % {parts} = {part}")

@@ -4,21 +4,96 @@
 -- (int_identity__guarded_links); this model only collects, from int_identity__file_links
 -- (the links of each bronze file version, built incrementally). Every link keeps the export files it
 -- came from (first_source_file, last_source_file): `siyu explain` shows them.
-select
-    left_type,
-    left_value,
-    right_type,
-    right_value,
-    source,
-    evidence,
-    min(first_seen_at) as first_seen_at,
-    max(last_seen_at) as last_seen_at,
-    cast(sum(sightings) as bigint) as sightings,
-    -- lineage: <source>/<export date>/<file>, so min/max are the first and latest export
-    -- files that carried the link (deterministic on every engine, unlike min_by on ties)
-    min(source_file) as first_source_file,
-    max(source_file) as last_source_file,
-    count(source_file) as source_files
+--
+-- Incremental by link: every column is a min, max, sum or count over the link's file rows,
+-- so a night folds the file versions it was not built from into the held rows (a MERGE
+-- that updates the links they carry and inserts the new ones) instead of summing 10^7 file
+-- rows again. The versions it was built from are recorded after each build
+-- (int_identity__links__file_versions, macros/file_versions.sql). When one of them is gone
+-- (a replaced export, a file an erasure rewrote) a link's sum cannot be undone: every link
+-- is summed again, and the post-hook deletes the links no file carries any more.
+-- A side may be null (an identifier seen alone), hence the null-safe match of the MERGE.
+-- (dbt's merge wants a unique_key: evidence, never null; the match is the whole key.)
+-- On Spark a plain table, like the other incremental models.
+{{ config(
+    materialized="table" if target.type == "spark" else "incremental",
+    incremental_strategy="merge",
+    unique_key="evidence",
+    incremental_predicates=identity_link_key_matches("DBT_INTERNAL_SOURCE", "DBT_INTERNAL_DEST"),
+    on_schema_change="fail",
+    post_hook=[
+        "{{ delete_links_without_file(ref('int_identity__file_links')) }}",
+        "{{ record_file_versions(ref('int_identity__file_links')) }}",
+    ],
+) }}
+{%- set since = file_versions_since_last_build(ref('int_identity__file_links')) %}
 
-from {{ ref('int_identity__file_links') }}
-group by left_type, left_value, right_type, right_value, source, evidence
+with
+
+file_rows as (
+
+    -- the alias serves the incremental filter below
+    select * from {{ ref('int_identity__file_links') }} as file_links  -- noqa: AL05
+    {%- if since is not none %}
+    -- exactly the versions not folded in yet: the filter prunes by _loaded_at, the anti
+    -- join drops the versions at or after it that the table already holds
+    where {{ since }}
+        and not exists (
+            select 1 from {{ file_versions_record() }} as folded
+            where folded.source = file_links.source
+                and folded._file_sha256 = file_links._file_sha256
+                and folded._loaded_at = file_links._loaded_at
+        )
+    {%- endif %}
+
+),
+
+summed as (
+
+    select
+        left_type,
+        left_value,
+        right_type,
+        right_value,
+        source,
+        evidence,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        cast(sum(sightings) as bigint) as sightings,
+        -- lineage: <source>/<export date>/<file>, so min/max are the first and latest export
+        -- files that carried the link (deterministic on every engine, unlike min_by on ties)
+        min(source_file) as first_source_file,
+        max(source_file) as last_source_file,
+        count(source_file) as source_files
+
+    from file_rows
+    group by left_type, left_value, right_type, right_value, source, evidence
+
+)
+
+{%- if since is none %}
+
+select * from summed
+
+{%- else %}
+
+-- least/greatest skip nulls, as min/max do
+select
+    summed.left_type,
+    summed.left_value,
+    summed.right_type,
+    summed.right_value,
+    summed.source,
+    summed.evidence,
+    least(summed.first_seen_at, held.first_seen_at) as first_seen_at,
+    greatest(summed.last_seen_at, held.last_seen_at) as last_seen_at,
+    summed.sightings + coalesce(held.sightings, 0) as sightings,
+    least(summed.first_source_file, held.first_source_file) as first_source_file,
+    greatest(summed.last_source_file, held.last_source_file) as last_source_file,
+    summed.source_files + coalesce(held.source_files, 0) as source_files
+
+from summed
+left join {{ this }} as held
+    on {{ identity_link_key_matches('summed', 'held') | join(' and ') }}
+
+{%- endif %}
