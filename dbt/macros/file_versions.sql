@@ -124,3 +124,13 @@
     {%- if row[1] is none -%}{{- return("false") -}}{%- endif -%}
     {{- return("_loaded_at >= cast('" ~ row[1] ~ "' as " ~ type_instant() ~ ")") -}}
 {%- endmacro %}
+
+{#- pre_hook of an incremental model that folds its upstream's new file versions into its
+    rows (int_identity__links): when it must be derived whole instead, its rows go first,
+    so the build inserts them all again (inside the build's transaction: a failed build
+    keeps them). -#}
+{% macro empty_unless_folding(upstream) -%}
+    {%- if is_incremental() and file_versions_since_last_build(upstream) is none -%}
+    delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}

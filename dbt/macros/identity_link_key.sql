@@ -7,17 +7,3 @@
     {%- endfor -%}
     {{- return(matches) -}}
 {%- endmacro %}
-
-{#- post_hook of int_identity__links: when the build summed every link again (a file
-    version it was built from is gone), the links no file carries any more leave it. -#}
-{% macro delete_links_without_file(file_links) -%}
-    {%- if is_incremental() and file_versions_since_last_build(file_links) is none -%}
-    delete from {{ this }} as current
-    where not exists (
-        select 1 from {{ file_links }} as file_links
-        where {{ identity_link_key_matches('file_links', 'current') | join(' and ') }}
-    )
-    {%- else -%}
-    select 1
-    {%- endif -%}
-{%- endmacro %}

@@ -10,8 +10,9 @@
 -- that updates the links they carry and inserts the new ones) instead of summing 10^7 file
 -- rows again. The versions it was built from are recorded after each build
 -- (int_identity__links__file_versions, macros/file_versions.sql). When one of them is gone
--- (a replaced export, a file an erasure rewrote) a link's sum cannot be undone: every link
--- is summed again, and the post-hook deletes the links no file carries any more.
+-- (a replaced export, a file an erasure rewrote) a link's sum cannot be undone: the
+-- pre-hook empties the table and every link is summed again (merging a whole rebuild into
+-- the held rows took minutes at a million customers).
 -- A side may be null (an identifier seen alone), hence the null-safe match of the MERGE.
 -- (dbt's merge wants a unique_key: evidence, never null; the match is the whole key.)
 -- On Spark a plain table, like the other incremental models.
@@ -21,10 +22,8 @@
     unique_key="evidence",
     incremental_predicates=identity_link_key_matches("DBT_INTERNAL_SOURCE", "DBT_INTERNAL_DEST"),
     on_schema_change="fail",
-    post_hook=[
-        "{{ delete_links_without_file(ref('int_identity__file_links')) }}",
-        "{{ record_file_versions(ref('int_identity__file_links')) }}",
-    ],
+    pre_hook="{{ empty_unless_folding(ref('int_identity__file_links')) }}",
+    post_hook="{{ record_file_versions(ref('int_identity__file_links')) }}",
 ) }}
 {%- set since = file_versions_since_last_build(ref('int_identity__file_links')) %}
 

@@ -1,15 +1,34 @@
--- A table, not a view: millions of lines at a million customers. As a view, each of its
--- tests and each model reading it re-ran the latest-export-wins window over all of bronze
--- (make bench SCALE=1000000: 5 tests x ~4 s, plus int_orders__unified).
-{{ config(materialized="table") }}
-
 -- One row per ERP sales-out line. Record key (订单来源, 原始子单号), else
 -- (订单来源, 原始单号, 商家编码) when the sub-order id is empty: the latest export wins.
-with
+--
+-- Millions of lines at a million customers, so a table (as a view each test and each model
+-- reading it re-ran the window over all of bronze), built incrementally like
+-- stg_wechat_mp__events: a night re-decides the keys of the bronze file versions loaded
+-- since the last build and those of versions gone from bronze (macro keys_to_redecide),
+-- each against all its rows; the post-hook deletes the rows of gone versions whose key has
+-- no row left. On Spark a plain table, like the other incremental models.
+{{ config(
+    materialized="table" if target.type == "spark" else "incremental",
+    unique_key="sales_line_key",
+    incremental_strategy="delete+insert",
+    on_schema_change="fail",
+    post_hook="{{ delete_rows_of_vanished_versions(ref('stg_erp__sales_history')) }}",
+) }}
 
+with
+{% if is_incremental() %}
+changed_keys as (
+
+    {{ keys_to_redecide(ref('stg_erp__sales_history'), 'sales_line_key') }}
+
+),
+{% endif %}
 latest as (
 
     select * from {{ ref('stg_erp__sales_history') }}
+    {% if is_incremental() %}
+    where sales_line_key in (select sales_line_key from changed_keys)
+    {% endif %}
     {{ latest_export_wins(['sales_line_key']) }}
 
 )

@@ -24,30 +24,9 @@
 with
 
 {% if is_incremental() %}
-bronze_files as (
-
-    select distinct _file_sha256, _loaded_at
-    from {{ source('bronze', 'wechat_mp_events') }}
-
-),
-
 changed_keys as (
 
-    select bronze.event_id
-    from {{ source('bronze', 'wechat_mp_events') }} as bronze
-    -- an empty table (no event landed yet) takes every bronze row
-    where bronze._loaded_at > (
-        select coalesce(max(_loaded_at), cast('1970-01-01 00:00:00+00' as {{ type_instant() }}))
-        from {{ this }}
-    )
-    union
-    select current.event_id
-    from {{ this }} as current
-    where not exists (
-        select 1 from bronze_files
-        where bronze_files._file_sha256 = current._file_sha256
-            and bronze_files._loaded_at = current._loaded_at
-    )
+    {{ keys_to_redecide(source('bronze', 'wechat_mp_events'), 'event_id') }}
 
 ),
 
