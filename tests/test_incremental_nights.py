@@ -118,10 +118,11 @@ def _explained_only_changed_persons(warehouse: Path) -> bool:
 
 
 def _folded_only_new_file_versions(warehouse: Path) -> bool:
-    """Whether the night's build of int_identity__links folded the new file versions into
-    the held links (the SQL dbt ran joins them) rather than summing every file row again."""
+    """Whether the night's build of int_identity__links summed only the file versions it
+    was not built from (the SQL dbt ran leaves out those it folded in before) rather than
+    every file row."""
     ran = next((warehouse / "dbt_target" / "compiled").rglob("int_identity__links.sql"))
-    return "as held" in ran.read_text(encoding="utf-8")
+    return "as folded" in ran.read_text(encoding="utf-8")
 
 
 def _merges(warehouse: Path) -> set[tuple]:

@@ -6,9 +6,10 @@
 -- came from (first_source_file, last_source_file): `siyu explain` shows them.
 --
 -- Incremental by link: every column is a min, max, sum or count over the link's file rows,
--- so a night folds the file versions it was not built from into the held rows (a MERGE
--- that updates the links they carry and inserts the new ones) instead of summing 10^7 file
--- rows again. The versions it was built from are recorded after each build
+-- so a night sums only the file versions it was not built from and folds those sums into
+-- the held rows (a MERGE: a link already here takes the least/greatest/sum of both, set
+-- below; least and greatest skip nulls as min and max do; a new link is inserted) instead
+-- of summing 10^7 file rows again. The versions it was built from are recorded after each build
 -- (int_identity__links__file_versions, macros/file_versions.sql). When one of them is gone
 -- (a replaced export, a file an erasure rewrote) a link's sum cannot be undone: the
 -- pre-hook empties the table and every link is summed again (merging a whole rebuild into
@@ -21,6 +22,14 @@
     incremental_strategy="merge",
     unique_key="evidence",
     incremental_predicates=identity_link_key_matches("DBT_INTERNAL_SOURCE", "DBT_INTERNAL_DEST"),
+    merge_update_set_expressions={
+        "first_seen_at": "least(DBT_INTERNAL_DEST.first_seen_at, DBT_INTERNAL_SOURCE.first_seen_at)",
+        "last_seen_at": "greatest(DBT_INTERNAL_DEST.last_seen_at, DBT_INTERNAL_SOURCE.last_seen_at)",
+        "sightings": "DBT_INTERNAL_DEST.sightings + DBT_INTERNAL_SOURCE.sightings",
+        "first_source_file": "least(DBT_INTERNAL_DEST.first_source_file, DBT_INTERNAL_SOURCE.first_source_file)",
+        "last_source_file": "greatest(DBT_INTERNAL_DEST.last_source_file, DBT_INTERNAL_SOURCE.last_source_file)",
+        "source_files": "DBT_INTERNAL_DEST.source_files + DBT_INTERNAL_SOURCE.source_files",
+    },
     on_schema_change="fail",
     pre_hook="{{ empty_unless_folding(ref('int_identity__file_links')) }}",
     post_hook="{{ record_file_versions(ref('int_identity__file_links')) }}",
@@ -70,29 +79,4 @@ summed as (
 
 )
 
-{%- if since is none %}
-
 select * from summed
-
-{%- else %}
-
--- least/greatest skip nulls, as min/max do
-select
-    summed.left_type,
-    summed.left_value,
-    summed.right_type,
-    summed.right_value,
-    summed.source,
-    summed.evidence,
-    least(summed.first_seen_at, held.first_seen_at) as first_seen_at,
-    greatest(summed.last_seen_at, held.last_seen_at) as last_seen_at,
-    summed.sightings + coalesce(held.sightings, 0) as sightings,
-    least(summed.first_source_file, held.first_source_file) as first_source_file,
-    greatest(summed.last_source_file, held.last_source_file) as last_source_file,
-    summed.source_files + coalesce(held.source_files, 0) as source_files
-
-from summed
-left join {{ this }} as held
-    on {{ identity_link_key_matches('summed', 'held') | join(' and ') }}
-
-{%- endif %}
