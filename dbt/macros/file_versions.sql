@@ -87,11 +87,27 @@
                                       identifier=this.identifier ~ '__file_versions', type='table')) -%}
 {%- endmacro %}
 
-{#- post_hook: replace the record by the versions this build read. -#}
+{#- post_hook: replace the record by the versions this build read, naming the build (dbt's
+    invocation id), so that another model can tell whether this one's rows and its own come
+    from the same build (recorded_build_of). -#}
 {% macro record_file_versions(upstream) -%}
     {%- set record = file_versions_record() -%}
     {%- do adapter.drop_relation(record) -%}
-    create table {{ record }} as select distinct source, _file_sha256, _loaded_at from {{ upstream }}
+    create table {{ record }} as
+    select distinct source, _file_sha256, _loaded_at, '{{ invocation_id }}' as built_by from {{ upstream }}
+{%- endmacro %}
+
+{#- The build (dbt invocation id) whose rows the model named model_name holds, from its
+    record: none without a record, with an empty one, or with one written before records
+    named their build. -#}
+{% macro recorded_build_of(model_name) -%}
+    {%- if not execute -%}{{- return(none) -}}{%- endif -%}
+    {%- set record = adapter.get_relation(this.database, this.schema, model_name ~ '__file_versions') -%}
+    {%- if record is none -%}{{- return(none) -}}{%- endif -%}
+    {%- if 'built_by' not in adapter.get_columns_in_relation(record) | map(attribute='name') | list -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return(run_query('select min(built_by) from ' ~ record).columns[0].values()[0]) -}}
 {%- endmacro %}
 
 {#- What the upstream holds that this model was not built from: none when the model must be

@@ -13,6 +13,9 @@
 -- export, a file an erasure rewrote: its links may be gone).
 -- int_identity__paths is read by name, not ref: it is built from this model (like
 -- int_identity__persons_previous, it is the previous run's state).
+-- The post-hook records which build of the paths the list compared: int_identity__explain
+-- takes the list as its changed persons when its own rows come from that same build.
+{{ config(post_hook="{{ record_retrace_comparison('int_identity__paths') }}") }}
 -- depends_on: {{ ref('int_identity__file_links') }} {{ ref('int_identity__override_edges') }}
 {%- set held = adapter.get_relation(this.database, this.schema, 'int_identity__paths') if execute else none %}
 {%- set new_links = none if (held is none or flags.FULL_REFRESH or target.type == "spark")
