@@ -73,7 +73,8 @@
     {%- set record = retrace_comparison_record() -%}
     {%- set found -%}
         select count(*) from information_schema.tables
-        where table_schema = '{{ record.schema }}' and table_name = '{{ record.identifier }}'
+        where table_catalog = '{{ record.database }}' and table_schema = '{{ record.schema }}'
+            and table_name = '{{ record.identifier }}'
     {%- endset -%}
     {%- if run_query(found).columns[0].values()[0] == 0 -%}{{- return(false) -}}{%- endif -%}
     {%- set row = run_query('select listed_by, compared_build, lists_every_person from ' ~ record).rows[0] -%}
