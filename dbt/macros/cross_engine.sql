@@ -137,3 +137,10 @@
         and r.{{ right_ts }} >= l.{{ left_ts }}
     group by all
 {%- endmacro %}
+
+{#- A CTE read more than once that the engine should inline rather than materialise:
+    `name as {{ inline_cte() }} (...)`. DuckDB materialises such CTEs whole by default
+    (every column, before any filter); Spark inlines CTEs anyway and has no such keyword. -#}
+{% macro inline_cte() -%}{{ return(adapter.dispatch('inline_cte')()) }}{%- endmacro %}
+{% macro default__inline_cte() -%}not materialized{%- endmacro %}
+{% macro spark__inline_cte() -%}{%- endmacro %}

@@ -9,8 +9,65 @@
     {%- if partition_by is string -%}{%- set partition_by = [partition_by] -%}{%- endif -%}
 qualify row_number() over (
     partition by {{ partition_by | join(', ') }}
-    order by _export_date desc, _source_file desc, _row_number desc
+    order by {{ latest_export_first() }}
 ) = 1
+{%- endmacro %}
+
+{#- The rule's order: latest export date, then file, then row (of the relation named). -#}
+{% macro latest_export_first(relation=none) -%}
+    {%- set prefix = relation ~ "." if relation else "" -%}
+    {{ prefix }}_export_date desc, {{ prefix }}_source_file desc, {{ prefix }}_row_number desc
+{%- endmacro %}
+
+{#- The same rule for an append-only export, where a record key has several rows only when a
+    file was re-dropped or re-exported (Mini Program tracking events, ERP sales-out lines):
+    keys with one row are kept as they are, and only the rows of keys with several go
+    through the window. Two CTEs, the keys first:
+
+        keys_with_several_rows as (
+            {{ keys_with_several_rows('renamed', ['event_id']) }}
+        ),
+        deduplicated as (
+            {{ latest_export_rows('renamed', ['event_id'], 'keys_with_several_rows') }}
+        )
+
+    The relation is read three times, so declare it and the CTEs it reads `{{ inline_cte() }}`:
+    DuckDB would otherwise materialise them whole; inlined, the key count reads the key
+    column only. Measured on the 1M bench landing (2 threads, 4 GB): stg_wechat_mp__events
+    (20.0M rows, 0.5% of keys repeated) 46 s with the window, 18 s this way;
+    stg_erp__sales_lines (3.7M, none repeated) 7.0 s, 3.3 s. Where most keys repeat (orders
+    re-exported on each status change: Tmall 2.0M rows for 1.07M orders) the window over
+    every row is cheaper (3.0 s against 4.2 s), so those models keep latest_export_wins.
+    Null keys form one record key, as in the window's partition (null-safe joins). -#}
+{% macro keys_with_several_rows(relation, record_key) -%}
+    {%- if record_key is string -%}{%- set record_key = [record_key] -%}{%- endif -%}
+    select {{ record_key | join(', ') }}, true as has_several_rows
+    from {{ relation }}
+    group by {{ record_key | join(', ') }}
+    having count(*) > 1
+{%- endmacro %}
+
+{% macro latest_export_rows(relation, record_key, keys_with_several_rows) -%}
+    {%- if record_key is string -%}{%- set record_key = [record_key] -%}{%- endif -%}
+    {%- set on_key -%}
+        {%- for key in record_key -%}
+            {{ relation }}.{{ key }} is not distinct from several.{{ key }}{{ " and " if not loop.last }}
+        {%- endfor -%}
+    {%- endset -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    left join {{ keys_with_several_rows }} as several on {{ on_key }}
+    where several.has_several_rows is null
+
+    union all
+
+    select {{ relation }}.*
+    from {{ relation }}
+    inner join {{ keys_with_several_rows }} as several on {{ on_key }}
+    qualify row_number() over (
+        partition by {% for key in record_key %}{{ relation }}.{{ key }}{{ ", " if not loop.last }}{% endfor %}
+        order by {{ latest_export_first(relation) }}
+    ) = 1
 {%- endmacro %}
 
 {#- The record keys a night re-decides in an incremental latest-export-wins model (each from

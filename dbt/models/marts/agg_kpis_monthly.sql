@@ -101,17 +101,30 @@ referrals as (
 
 ),
 
+mp_active_months as (
+
+    -- each person's months with an MP event, once: the 20M events at a million customers
+    -- shrink to 1.7M before the join (the join first: 5.2 s, this way 3.1 s)
+    select distinct
+        person_id,
+        {{ mart_beijing_month('event_time') }} as month
+
+    from {{ ref('int_mp_events__persons') }}
+    where person_id is not null
+
+),
+
 mp_active_existing as (
 
     -- k-factor denominator: persons aware before the month with any MP event in it
     select
-        {{ mart_beijing_month('events.event_time') }} as month,
-        count(distinct events.person_id) as mp_active_existing_persons
+        active.month,
+        count(*) as mp_active_existing_persons
 
-    from {{ ref('int_mp_events__persons') }} as events
-    inner join persons on events.person_id = persons.person_id
-    where persons.aware_month < {{ mart_beijing_month('events.event_time') }}
-    group by all
+    from mp_active_months as active
+    inner join persons on active.person_id = persons.person_id
+    where persons.aware_month < active.month
+    group by active.month
 
 ),
 

@@ -53,7 +53,9 @@ wecom_adds as (
 
 ),
 
-mp_events as (
+-- read twice (first times, then their events): inlined, as DuckDB would otherwise copy
+-- all 20M events first (14 s for the model, 9.6 s inlined: the 1M bench landing)
+mp_events as {{ inline_cte() }} (
 
     select * from {{ ref('int_mp_events__persons') }}
     where person_id is not null

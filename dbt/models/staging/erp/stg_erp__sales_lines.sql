@@ -23,13 +23,24 @@ changed_keys as (
 
 ),
 {% endif %}
-latest as (
+history as {{ inline_cte() }} (
 
     select * from {{ ref('stg_erp__sales_history') }}
     {% if is_incremental() %}
     where sales_line_key in (select sales_line_key from changed_keys)
     {% endif %}
-    {{ latest_export_wins(['sales_line_key']) }}
+
+),
+
+keys_with_several_rows as (
+
+    {{ keys_with_several_rows('history', ['sales_line_key']) }}
+
+),
+
+latest as (
+
+    {{ latest_export_rows('history', ['sales_line_key'], 'keys_with_several_rows') }}
 
 )
 

@@ -31,7 +31,7 @@ changed_keys as (
 ),
 
 {% endif %}
-source as (
+source as {{ inline_cte() }} (
 
     select * from {{ source('bronze', 'wechat_mp_events') }}
     {% if is_incremental() %}
@@ -40,7 +40,7 @@ source as (
 
 ),
 
-renamed as (
+renamed as {{ inline_cte() }} (
 
     select
         ----------  ids
@@ -75,10 +75,15 @@ renamed as (
 
 ),
 
+keys_with_several_rows as (
+
+    {{ keys_with_several_rows('renamed', ['event_id']) }}
+
+),
+
 deduplicated as (
 
-    select * from renamed
-    {{ latest_export_wins(['event_id']) }}
+    {{ latest_export_rows('renamed', ['event_id'], 'keys_with_several_rows') }}
 
 )
 
