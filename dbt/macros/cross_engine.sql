@@ -144,3 +144,10 @@
 {% macro inline_cte() -%}{{ return(adapter.dispatch('inline_cte')()) }}{%- endmacro %}
 {% macro default__inline_cte() -%}not materialized{%- endmacro %}
 {% macro spark__inline_cte() -%}{%- endmacro %}
+
+{#- The value of the row that comes first by `order`, null or not. DuckDB's min_by skips the
+    rows whose value is null (it returned the second purchase event's amount when the first
+    had none); its arg_min_null and Spark's min_by keep them. -#}
+{% macro value_of_first(value, order) -%}{{ return(adapter.dispatch('value_of_first')(value, order)) }}{%- endmacro %}
+{% macro default__value_of_first(value, order) -%}arg_min_null({{ value }}, {{ order }}){%- endmacro %}
+{% macro spark__value_of_first(value, order) -%}min_by({{ value }}, {{ order }}){%- endmacro %}

@@ -85,14 +85,14 @@ youzan as (
 mp_purchases as (
 
     -- a purchase event is the order's record: ordered_at = paid_at = event_time. An order
-    -- id tracked twice under different event ids keeps its first event.
+    -- id tracked twice under different event ids keeps its first event, its missing amount too.
     select
         order_key,
         'miniprogram' as platform,
-        min_by(order_id, (event_time, event_id)) as platform_order_id,
+        {{ value_of_first('order_id', '(event_time, event_id)') }} as platform_order_id,
         min(event_time) as ordered_at,
         min(event_time) as paid_at,
-        min_by(amount, (event_time, event_id)) as paid_amount,
+        {{ value_of_first('amount', '(event_time, event_id)') }} as paid_amount,
         cast(null as decimal(18, 2)) as platform_refund_amount
 
     from {{ ref('stg_wechat_mp__events') }}
