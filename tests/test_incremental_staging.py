@@ -1,4 +1,5 @@
-"""stg_wechat_mp__events and stg_erp__sales_lines are built incrementally: a night
+"""The big staging models (Mini Program events, ERP sales lines, the platforms' orders) are
+built incrementally: a night
 re-decides only the records its new bronze files touch, and ends with exactly the table a
 full rebuild gives, through
 replaced exports (rows gone, rows changed), late old exports, re-decided keys and files
@@ -43,10 +44,31 @@ def _sales_line(key: str, value: str) -> dict:
     }
 
 
+def _tmall_order(key: str, value: str) -> dict:
+    return {"order_id": key, "shop_name": value}
+
+
+def _youzan_order(key: str, value: str) -> dict:
+    return {"order_id": key, "order_status": value}
+
+
+def _douyin_sub_order(key: str, value: str) -> dict:
+    return {"order_id": f"O{key}", "sub_order_id": key, "product_name": value}
+
+
+def _jd_order_line(key: str, value: str) -> dict:
+    # every order has the same SKU: the record key (order_id, sku_id) varies by order
+    return {"order_id": key, "sku_id": "S1", "item_name": value}
+
+
 # model -> (bronze source, record key column, the column the test follows, a bronze row)
 MODELS = {
     "stg_wechat_mp__events": ("wechat_mp_events", "event_id", "page", _event),
     "stg_erp__sales_lines": ("erp_sales", "platform_sub_order_id", "goods_name", _sales_line),
+    "stg_tmall__orders": ("tmall_orders", "order_id", "shop_name", _tmall_order),
+    "stg_youzan__orders": ("youzan_orders", "order_id", "order_status", _youzan_order),
+    "stg_douyin__sub_orders": ("douyin_orders", "sub_order_id", "product_name", _douyin_sub_order),
+    "stg_jd__order_lines": ("jd_orders", "order_id", "item_name", _jd_order_line),
 }
 
 
