@@ -1,5 +1,5 @@
-"""The big staging models (Mini Program events, ERP sales lines, the platforms' orders) are
-built incrementally: a night
+"""The big staging models (Mini Program events, ERP sales lines and refunds, the platforms'
+orders, the unnested WeCom histories) are built incrementally: a night
 re-decides only the records its new bronze files touch, and ends with exactly the table a
 full rebuild gives, through
 replaced exports (rows gone, rows changed), late old exports, re-decided keys and files
@@ -8,6 +8,7 @@ rewritten by an erasure (same content hash, new _loaded_at)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -61,6 +62,21 @@ def _jd_order_line(key: str, value: str) -> dict:
     return {"order_id": key, "sku_id": "S1", "item_name": value}
 
 
+def _group(key: str, value: str) -> dict:
+    # a group with one external member: its join time is the value followed
+    member = {"userid": f"wm_{key}", "type": 2, "join_time": int(value[1:]), "join_scene": 1}
+    return {"chat_id": key, "member_list": json.dumps([member])}
+
+
+def _contact(key: str, value: str) -> dict:
+    follow = {"userid": "staff1", "createtime": int(value[1:]), "add_way": 1}
+    return {"external_userid": key, "follow_user": json.dumps([follow])}
+
+
+def _erp_refund(key: str, value: str) -> dict:
+    return {"refund_id": key, "platform_order_id": f"T{key}", "order_source": "天猫", "refund_type": value}
+
+
 # model -> (bronze source, record key column, the column the test follows, a bronze row)
 MODELS = {
     "stg_wechat_mp__events": ("wechat_mp_events", "event_id", "page", _event),
@@ -69,6 +85,7 @@ MODELS = {
     "stg_youzan__orders": ("youzan_orders", "order_id", "order_status", _youzan_order),
     "stg_douyin__sub_orders": ("douyin_orders", "sub_order_id", "product_name", _douyin_sub_order),
     "stg_jd__order_lines": ("jd_orders", "order_id", "item_name", _jd_order_line),
+    "stg_erp__refunds": ("erp_refunds", "refund_id", "refund_type", _erp_refund),
 }
 
 
@@ -145,3 +162,52 @@ def test_incremental_records_equal_a_full_rebuild(tmp_path, model):
     # a night without new files changes nothing
     dbt(tmp_path, "run", *select)
     assert values(tmp_path, model) == incremental
+
+
+# unnested histories (every row of every bronze file version): model -> (source, key, followed)
+HISTORIES = {
+    "stg_wecom__group_member_history": ("wecom_groups", "chat_id", "join_time_raw", _group),
+    "stg_wecom__contact_follow_history": ("wecom_contacts", "external_userid", "createtime_raw", _contact),
+}
+
+
+@pytest.mark.parametrize("model", HISTORIES)
+def test_incremental_history_equals_a_full_rebuild(tmp_path, model, monkeypatch):
+    """A history table unnests only the file versions it does not hold yet and drops the rows
+    of versions gone from bronze: after a replaced export, a late old export and an erasure's
+    rewrite it holds the rows a full rebuild gives, each once."""
+    monkeypatch.setitem(MODELS, model, HISTORIES[model])
+    bronze = tmp_path / "bronze"
+    for contract in load_contracts().values():
+        ensure_schema_files(bronze, contract)
+    select = ("--select", f"+{model}")
+    _, key, value, _ = HISTORIES[model]
+
+    def rows() -> list[tuple]:
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+            return con.execute(
+                f"select {key}, {value}, _source_file, _loaded_at from staging.{model} order by all"
+            ).fetchall()
+
+    write_export(bronze, model, "2024-03-01", "a.jsonl", "a", NIGHT_1, {"g1": "t100", "g2": "t200"})
+    dbt(tmp_path, "run", *select)
+    assert [r[:2] for r in rows()] == [("g1", "100"), ("g2", "200")]
+
+    # night 2: a.jsonl replaced (g2 gone, g1 changed), a late export of an older date, a new day
+    write_export(bronze, model, "2024-03-01", "a.jsonl", "b", NIGHT_2, {"g1": "t101"})
+    write_export(bronze, model, "2024-02-28", "old.jsonl", "c", NIGHT_2, {"g3": "t300"})
+    write_export(bronze, model, "2024-03-02", "d.jsonl", "d", NIGHT_2, {"g1": "t102", "g4": "t400"})
+    dbt(tmp_path, "run", *select)
+    assert [r[:2] for r in rows()] == [("g1", "101"), ("g1", "102"), ("g3", "300"), ("g4", "400")]
+
+    # an erasure rewrites d.jsonl without g4 (same hash, new _loaded_at)
+    write_export(bronze, model, "2024-03-02", "d.jsonl", "d", ERASED_AT, {"g1": "t102"})
+    dbt(tmp_path, "run", *select)
+    incremental = rows()
+    assert [r[:2] for r in incremental] == [("g1", "101"), ("g1", "102"), ("g3", "300")]
+    assert {r[3] for r in incremental if r[2].endswith("/d.jsonl")} == {ERASED_AT}
+
+    dbt(tmp_path, "run", *select, "--full-refresh")
+    assert rows() == incremental
+    dbt(tmp_path, "run", *select)  # a night without new files changes nothing
+    assert rows() == incremental

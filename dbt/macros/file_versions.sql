@@ -60,14 +60,21 @@
     statistics say it is older: a night reads what landed since the last build. Versions at
     or after that instant that the model already holds are read again; its delete+insert by
     version replaces them with the same rows. The oldest missing version, not the newest
-    held one, so that a file version stamped no later than the last build is still read. -#}
-{% macro file_versions_not_yet_read(source_names) -%}
+    held one, so that a file version stamped no later than the last build is still read.
+    A model of one source's rows (a staging history table, keyed by file version alone)
+    has no `source` column: keyed_by_source=false. -#}
+{% macro file_versions_not_yet_read(source_names, keyed_by_source=true) -%}
     {%- if not (is_incremental() and execute) -%}{{- return("true") -}}{%- endif -%}
     {%- set oldest_missing -%}
         select cast(min(upstream_files._loaded_at) as varchar)
         from ({{ bronze_source_versions(source_names) }}) as upstream_files
         where not exists (
-            select 1 from (select distinct source, _file_sha256, _loaded_at from {{ this }}) as held
+            select 1
+            from (
+                select distinct {{ "source" if keyed_by_source else "'" ~ source_names[0] ~ "' as source" }},
+                    _file_sha256, _loaded_at
+                from {{ this }}
+            ) as held
             where held.source = upstream_files.source
                 and held._file_sha256 = upstream_files._file_sha256
                 and held._loaded_at = upstream_files._loaded_at

@@ -1,6 +1,17 @@
 -- A table, not a view: it calls the normalize_phones() function that only dbt connections
--- register, and unnesting the JSON once is cheaper than on every read.
-{{ config(materialized="table") }}
+-- register, and unnesting the JSON once is cheaper than on every read. Built incrementally
+-- by bronze file version, the unit bronze changes in (each row depends on its file alone):
+-- a night unnests only the file versions loaded since the last build (a constant filter on
+-- `_loaded_at`, macros/file_versions.sql), and the post-hook deletes the rows of versions
+-- gone from bronze (a replaced export, a file an erasure rewrote). On Spark a plain table.
+{{ config(
+    materialized="table" if target.type == "spark" else "incremental",
+    incremental_strategy="delete+insert",
+    unique_key=["_file_sha256", "_loaded_at"],
+    on_schema_change="fail",
+    post_hook="{{ delete_rows_of_vanished_files('wecom_contacts') }}",
+) }}
+{%- set since = file_versions_not_yet_read(['wecom_contacts'], keyed_by_source=false) %}
 
 -- One row per (exported contact version x follow_user entry): every staff add ever
 -- exported, with the staff-typed remark_mobiles normalised (weak phone evidence).
@@ -9,6 +20,7 @@ with
 contacts as (
 
     select * from {{ ref('stg_wecom__contact_history') }}
+    where {{ since }}
 
 ),
 

@@ -1,10 +1,22 @@
 -- One row per (exported group version x member_list entry): every group join ever
 -- exported (identity evidence: external_userid <-> unionid; first group join).
+--
+-- Read by several models and tests, and unnesting JSON costs: a table, built incrementally
+-- by bronze file version like stg_wecom__contact_follow_history.
+{{ config(
+    materialized="table" if target.type == "spark" else "incremental",
+    incremental_strategy="delete+insert",
+    unique_key=["_file_sha256", "_loaded_at"],
+    on_schema_change="fail",
+    post_hook="{{ delete_rows_of_vanished_files('wecom_groups') }}",
+) }}
+{%- set since = file_versions_not_yet_read(['wecom_groups'], keyed_by_source=false) %}
 with
 
 groups as (
 
     select * from {{ ref('stg_wecom__group_history') }}
+    where {{ since }}
 
 ),
 
