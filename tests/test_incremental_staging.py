@@ -173,7 +173,7 @@ HISTORIES = {
 
 @pytest.mark.parametrize("model", HISTORIES)
 def test_incremental_history_equals_a_full_rebuild(tmp_path, model, monkeypatch):
-    """A history table unnests only the file versions it does not hold yet and drops the rows
+    """A history table built night by night holds each bronze file version once and drops the rows
     of versions gone from bronze: after a replaced export, a late old export and an erasure's
     rewrite it holds the rows a full rebuild gives, each once."""
     monkeypatch.setitem(MODELS, model, HISTORIES[model])

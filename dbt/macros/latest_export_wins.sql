@@ -93,3 +93,13 @@ qualify row_number() over (
             and upstream_files._loaded_at = current._loaded_at
     )
 {%- endmacro %}
+
+{#- The upstream rows an incremental latest-export-wins model decides on: every row on a full
+    build, else all the rows of the keys keys_to_redecide names. The model's window (or
+    keys_with_several_rows + latest_export_rows) then picks each key's winner. -#}
+{% macro rows_to_redecide(upstream, key) -%}
+    select * from {{ upstream }}
+    {%- if is_incremental() %}
+    where {{ key }} in ({{ keys_to_redecide(upstream, key) }})
+    {%- endif %}
+{%- endmacro %}

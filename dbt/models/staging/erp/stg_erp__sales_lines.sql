@@ -16,19 +16,10 @@
 ) }}
 
 with
-{% if is_incremental() %}
-changed_keys as (
 
-    {{ keys_to_redecide(ref('stg_erp__sales_history'), 'sales_line_key') }}
-
-),
-{% endif %}
 history as {{ inline_cte() }} (
 
-    select * from {{ ref('stg_erp__sales_history') }}
-    {% if is_incremental() %}
-    where sales_line_key in (select sales_line_key from changed_keys)
-    {% endif %}
+    {{ rows_to_redecide(ref('stg_erp__sales_history'), 'sales_line_key') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- One row per Douyin sub-order (子订单编号): the row of the latest export wins as a whole.
 --
--- A table built incrementally, as stg_erp__sales_lines explains (macro keys_to_redecide:
+-- A table built incrementally, as stg_erp__sales_lines explains (macro rows_to_redecide:
 -- a night re-decides only the records its new or vanished bronze file versions touch).
 {{ config(
     materialized="table" if target.type == "spark" else "incremental",
@@ -10,19 +10,10 @@
     post_hook="{{ delete_rows_of_vanished_files('douyin_orders') }}",
 ) }}
 with
-{% if is_incremental() %}
-changed_keys as (
 
-    {{ keys_to_redecide(source('bronze', 'douyin_orders'), 'sub_order_id') }}
-
-),
-{% endif %}
 source as (
 
-    select * from {{ source('bronze', 'douyin_orders') }}
-    {% if is_incremental() %}
-    where sub_order_id in (select sub_order_id from changed_keys)
-    {% endif %}
+    {{ rows_to_redecide(source('bronze', 'douyin_orders'), 'sub_order_id') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- One row per JD order line (订单号, 商品ID): the row of the latest export wins as a whole.
 --
--- A table built incrementally, as stg_erp__sales_lines explains (macro keys_to_redecide:
+-- A table built incrementally, as stg_erp__sales_lines explains (macro rows_to_redecide:
 -- a night re-decides only the records its new or vanished bronze file versions touch).
 -- JD's record key is (订单号, 商品ID): a night re-decides every line of an order one of
 -- whose lines it must re-decide (one key column in the filter).
@@ -12,19 +12,10 @@
     post_hook="{{ delete_rows_of_vanished_files('jd_orders') }}",
 ) }}
 with
-{% if is_incremental() %}
-changed_keys as (
 
-    {{ keys_to_redecide(source('bronze', 'jd_orders'), 'order_id') }}
-
-),
-{% endif %}
 source as (
 
-    select * from {{ source('bronze', 'jd_orders') }}
-    {% if is_incremental() %}
-    where order_id in (select order_id from changed_keys)
-    {% endif %}
+    {{ rows_to_redecide(source('bronze', 'jd_orders'), 'order_id') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- One row per Tmall order (订单报表): the row of the latest export wins as a whole.
 --
--- A table built incrementally, as stg_erp__sales_lines explains (macro keys_to_redecide:
+-- A table built incrementally, as stg_erp__sales_lines explains (macro rows_to_redecide:
 -- a night re-decides only the records its new or vanished bronze file versions touch).
 -- (As a view, its five tests and int_orders__unified each re-ran the window over the
 -- 2.0M bronze rows of 1.07M orders at a million customers.)
@@ -12,19 +12,10 @@
     post_hook="{{ delete_rows_of_vanished_files('tmall_orders') }}",
 ) }}
 with
-{% if is_incremental() %}
-changed_keys as (
 
-    {{ keys_to_redecide(source('bronze', 'tmall_orders'), 'order_id') }}
-
-),
-{% endif %}
 source as (
 
-    select * from {{ source('bronze', 'tmall_orders') }}
-    {% if is_incremental() %}
-    where order_id in (select order_id from changed_keys)
-    {% endif %}
+    {{ rows_to_redecide(source('bronze', 'tmall_orders'), 'order_id') }}
 
 ),
 

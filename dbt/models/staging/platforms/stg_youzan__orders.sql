@@ -1,6 +1,6 @@
 -- One row per Youzan order (订单号): the row of the latest export wins as a whole.
 --
--- A table built incrementally, as stg_erp__sales_lines explains (macro keys_to_redecide:
+-- A table built incrementally, as stg_erp__sales_lines explains (macro rows_to_redecide:
 -- a night re-decides only the records its new or vanished bronze file versions touch).
 {{ config(
     materialized="table" if target.type == "spark" else "incremental",
@@ -10,19 +10,10 @@
     post_hook="{{ delete_rows_of_vanished_files('youzan_orders') }}",
 ) }}
 with
-{% if is_incremental() %}
-changed_keys as (
 
-    {{ keys_to_redecide(source('bronze', 'youzan_orders'), 'order_id') }}
-
-),
-{% endif %}
 source as (
 
-    select * from {{ source('bronze', 'youzan_orders') }}
-    {% if is_incremental() %}
-    where order_id in (select order_id from changed_keys)
-    {% endif %}
+    {{ rows_to_redecide(source('bronze', 'youzan_orders'), 'order_id') }}
 
 ),
 

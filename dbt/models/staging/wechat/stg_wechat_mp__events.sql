@@ -23,20 +23,9 @@
 -- event_id, the latest export wins).
 with
 
-{% if is_incremental() %}
-changed_keys as (
-
-    {{ keys_to_redecide(source('bronze', 'wechat_mp_events'), 'event_id') }}
-
-),
-
-{% endif %}
 source as {{ inline_cte() }} (
 
-    select * from {{ source('bronze', 'wechat_mp_events') }}
-    {% if is_incremental() %}
-    where event_id in (select event_id from changed_keys)
-    {% endif %}
+    {{ rows_to_redecide(source('bronze', 'wechat_mp_events'), 'event_id') }}
 
 ),
 
